@@ -1,0 +1,98 @@
+"""Pelican settings for local work: relative URLs, drafts previewable, fast rebuilds.
+
+`publishconf.py` builds on these for the production site. Every setting that the
+project's own plugins read is documented in README.md ("Configuration").
+"""
+
+AUTHOR = "Karen Steinberg"
+SITENAME = "The Possibility Practice"
+SITESUBTITLE = "Cultivate curiosity. Create possibility."
+SITEDESCRIPTION = (
+    "Executive coaching with Karen Steinberg: articles on relationships, careers and "
+    "professional growth from The Possibility Practice."
+)
+SITEURL = ""
+RELATIVE_URLS = True
+
+PATH = "content"
+ARTICLE_PATHS = ["posts"]
+PAGE_PATHS = ["pages"]
+STATIC_PATHS = ["images"]
+OUTPUT_PATH = "output"
+THEME = "theme"
+PLUGIN_PATHS = ["plugins"]
+PLUGINS = ["front_matter", "post_identity", "neighbors", "sitemap"]
+
+TIMEZONE = "America/New_York"
+DEFAULT_LANG = "en"
+DEFAULT_DATE_FORMAT = "%B %-d, %Y"
+WITH_FUTURE_DATES = False
+READING_WORDS_PER_MINUTE = 220
+
+# Clean, stable URLs: /slug/ for posts and pages.
+ARTICLE_URL = "{slug}/"
+ARTICLE_SAVE_AS = "{slug}/index.html"
+PAGE_URL = "{slug}/"
+PAGE_SAVE_AS = "{slug}/index.html"
+DRAFT_URL = "drafts/{slug}/"
+DRAFT_SAVE_AS = "drafts/{slug}/index.html"
+DRAFT_PAGE_URL = "drafts/pages/{slug}/"
+DRAFT_PAGE_SAVE_AS = "drafts/pages/{slug}/index.html"
+CATEGORY_URL = "category/{slug}/"
+CATEGORY_SAVE_AS = "category/{slug}/index.html"
+TAG_URL = "tag/{slug}/"
+TAG_SAVE_AS = "tag/{slug}/index.html"
+AUTHOR_URL = "author/{slug}/"
+AUTHOR_SAVE_AS = "author/{slug}/index.html"
+ARCHIVES_URL = "archives/"
+ARCHIVES_SAVE_AS = "archives/index.html"
+CATEGORIES_URL = "categories/"
+CATEGORIES_SAVE_AS = "categories/index.html"
+TAGS_URL = "tags/"
+TAGS_SAVE_AS = "tags/index.html"
+AUTHORS_URL = "authors/"
+AUTHORS_SAVE_AS = "authors/index.html"
+DIRECT_TEMPLATES = ["index", "archives", "categories", "tags", "authors"]
+# Per-period archives are not part of this site's navigation.
+YEAR_ARCHIVE_SAVE_AS = ""
+MONTH_ARCHIVE_SAVE_AS = ""
+DAY_ARCHIVE_SAVE_AS = ""
+
+DEFAULT_PAGINATION = 10
+PAGINATED_TEMPLATES = {"index": None, "tag": None, "category": None, "author": None}
+PAGINATION_PATTERNS = (
+    (1, "{url}", "{save_as}"),
+    (2, "{base_name}/page/{number}/", "{base_name}/page/{number}/index.html"),
+)
+SUMMARY_MAX_LENGTH = 50
+
+# Pelican's own feeds are off: plugins/feeds writes them with feedgen.
+FEED_ALL_ATOM = None
+FEED_ALL_RSS = None
+FEED_ATOM = None
+FEED_RSS = None
+CATEGORY_FEED_ATOM = None
+CATEGORY_FEED_RSS = None
+AUTHOR_FEED_ATOM = None
+AUTHOR_FEED_RSS = None
+TAG_FEED_ATOM = None
+TAG_FEED_RSS = None
+TRANSLATION_FEED_ATOM = None
+TRANSLATION_FEED_RSS = None
+
+MARKDOWN = {
+    "extension_configs": {
+        "markdown.extensions.extra": {},
+        "markdown.extensions.smarty": {},
+        "markdown.extensions.toc": {"permalink": False},
+    },
+    "output_format": "html5",
+}
+
+# Content cache: a warm rebuild re-reads only the posts that changed.
+CACHE_CONTENT = True
+LOAD_CONTENT_CACHE = True
+CACHE_PATH = ".cache/pelican"
+
+MENU_PAGES = ["about", "executive-coaching-group", "subscribe", "contact"]
+FOOTER_TEXT = "© The Possibility Practice"

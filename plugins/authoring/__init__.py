@@ -1,0 +1,1 @@
+"""Helpers for writing posts (not a Pelican plugin: `tasks.py` calls them)."""

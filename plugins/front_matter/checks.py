@@ -1,0 +1,74 @@
+"""Front-matter rules, as pure functions over the metadata Pelican read."""
+
+import os
+import uuid
+
+STATUSES = ("published", "draft", "hidden")
+EXAMPLE_DATE = "2026-04-02 09:00"
+
+
+class FrontMatterError(Exception):
+    """A file whose front matter must be fixed before the site can build."""
+
+    def __init__(self, source_path, problems):
+        self.source_path = source_path
+        self.problems = list(problems)
+        where = os.path.relpath(source_path)
+        super().__init__("\n".join(f"{where}: {problem}" for problem in self.problems))
+
+
+class FrontMatterErrors(Exception):
+    """Every file with bad front matter in one build, reported together."""
+
+    def __init__(self, messages):
+        self.messages = list(messages)
+        super().__init__(
+            f"the site was not built: fix the front matter of {len(self.messages)} file(s):\n"
+            + "\n".join(self.messages)
+        )
+
+
+def fix_for_unparsable(field, value):
+    """What to tell the author when Pelican cannot parse a field's value."""
+    label = field.capitalize()
+    if field in ("date", "modified"):
+        return (
+            f"field '{label}' is {value!r}, which is not a date. "
+            f"Write it as '{label}: {EXAMPLE_DATE}' (YYYY-MM-DD HH:MM, in the site's TIMEZONE)."
+        )
+    return f"field '{label}' has a value Pelican cannot read: {value!r}."
+
+
+def check_metadata(metadata, *, is_article):
+    """Return a list of problems, each naming the field and what to write instead."""
+    problems = []
+    if not str(metadata.get("title", "")).strip():
+        problems.append(
+            "field 'Title' is missing. Add a first line such as 'Title: Should Your Work "
+            "Speak For Itself?'."
+        )
+    if is_article and "date" not in metadata:
+        problems.append(
+            f"field 'Date' is missing. Add a line such as 'Date: {EXAMPLE_DATE}'."
+        )
+    status = metadata.get("status")
+    if status is not None and status not in STATUSES:
+        problems.append(
+            f"field 'Status' is {status!r}, which Pelican does not know. "
+            f"Write one of: {', '.join(STATUSES)} (or leave it out to publish)."
+        )
+    post_id = metadata.get("post-id")
+    if post_id is not None and not _is_uuid(post_id):
+        problems.append(
+            f"field 'Post-Id' is {post_id!r}, which is not a UUID. Do not edit it by hand; "
+            f"write a new one such as 'Post-Id: {uuid.uuid4()}' (invoke new-post does this)."
+        )
+    return problems
+
+
+def _is_uuid(value):
+    try:
+        uuid.UUID(str(value).strip())
+    except ValueError:
+        return False
+    return True

@@ -1,0 +1,115 @@
+"""Author tasks, run with `invoke TASK` (see `invoke --list`).
+
+Thin wrappers: the logic lives in `plugins/`. Modelled on the tasks.py that
+`pelican-quickstart` writes.
+"""
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from invoke import task
+from invoke.exceptions import Exit
+
+ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT / "plugins"))
+
+from authoring.new_post import write_new_post  # noqa: E402
+from post_identity.identity import new_post_id  # noqa: E402
+from publish.build import BuildError, build_site, load_settings  # noqa: E402
+
+SETTINGS_BASE = ROOT / "pelicanconf.py"
+SETTINGS_PUBLISH = ROOT / "publishconf.py"
+HOST = os.environ.get("SERVE_HOST", "127.0.0.1")
+PORT = int(os.environ.get("SERVE_PORT", "8000"))
+
+
+def _build(settings_file, overrides=None):
+    from pelican.log import init as init_logging
+
+    init_logging(level=None)
+    try:
+        result = build_site(settings_file, overrides)
+    except BuildError as exc:
+        raise Exit(f"Build failed: {exc}", code=1) from None
+    print(f"Built {len(result.pages)} pages ({len(result.files)} files) into {result.output_path}")
+    return result
+
+
+@task
+def clean(c):
+    """Remove the generated site and the build cache."""
+    output = Path(load_settings(SETTINGS_BASE)["OUTPUT_PATH"])
+    for folder in (output, ROOT / ".cache"):
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@task
+def build(c):
+    """Build the local site (relative URLs, drafts under /drafts/) into output/."""
+    _build(SETTINGS_BASE)
+
+
+@task
+def rebuild(c):
+    """Build the local site from scratch (output/ emptied first)."""
+    _build(SETTINGS_BASE, {"DELETE_OUTPUT_DIRECTORY": True, "LOAD_CONTENT_CACHE": False})
+
+
+@task
+def regenerate(c):
+    """Rebuild the local site whenever a file changes."""
+    from pelican import main as pelican_main
+
+    pelican_main(["-r", "-s", str(SETTINGS_BASE)])
+
+
+@task
+def serve(c, port=PORT):
+    """Serve output/ at http://127.0.0.1:PORT/ (default 8000)."""
+    from pelican.server import ComplexHTTPRequestHandler, RootedHTTPServer
+
+    class ReusableServer(RootedHTTPServer):
+        allow_reuse_address = True
+
+    output = load_settings(SETTINGS_BASE)["OUTPUT_PATH"]
+    server = ReusableServer(output, (HOST, int(port)), ComplexHTTPRequestHandler)
+    print(f"Serving {output} at http://{HOST}:{port}/ (Ctrl-C to stop)")
+    server.serve_forever()
+
+
+@task
+def livereload(c, port=PORT):
+    """Build, serve, and reload the browser tab whenever a file changes."""
+    from livereload import Server
+
+    def cached_build():
+        _build(SETTINGS_BASE, {"CACHE_CONTENT": True, "LOAD_CONTENT_CACHE": True})
+
+    cached_build()
+    settings = load_settings(SETTINGS_BASE)
+    server = Server()
+    for pattern in ("pelicanconf.py", "content/**/*", "theme/**/*", "plugins/**/*.py"):
+        server.watch(str(ROOT / pattern), cached_build)
+    server.serve(host=HOST, port=int(port), root=settings["OUTPUT_PATH"])
+
+
+@task
+def preview(c):
+    """Build the production site (publishconf.py) into output/ without deploying it."""
+    _build(SETTINGS_PUBLISH)
+
+
+@task(help={"title": "the post's title", "category": "its category"})
+def new_post(c, title, category="Executive Coaching"):
+    """Start a draft post with complete front matter in content/posts/."""
+    settings = load_settings(SETTINGS_BASE)
+    folder = Path(settings["PATH"]) / settings["ARTICLE_PATHS"][0]
+    try:
+        path = write_new_post(
+            folder, title, author=settings["AUTHOR"], category=category, post_id=new_post_id()
+        )
+    except (FileExistsError, ValueError) as exc:
+        raise Exit(f"new-post: {exc}", code=1) from None
+    print(f"Wrote {path.relative_to(ROOT)} (Status: draft). Preview it with: invoke livereload")

@@ -1,0 +1,76 @@
+"""Shared fixtures: real Pelican builds of the real site into temporary folders."""
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+sys.path.insert(0, str(ROOT / "plugins"))
+
+from publish.build import build_site  # noqa: E402
+
+PRODUCTION_URL = "https://www.thepossibilitypractice.com"
+
+
+class Site:
+    """A copy of the project's content that a test may change, and its builds."""
+
+    def __init__(self, folder):
+        self.folder = Path(folder)
+        self.content = self.folder / "content"
+        shutil.copytree(ROOT / "content", self.content)
+        self.output = self.folder / "output"
+
+    def write_post(self, name, text):
+        path = self.content / "posts" / name
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    def build(self, settings="publishconf.py", **overrides):
+        settings_overrides = {
+            "PATH": str(self.content),
+            "OUTPUT_PATH": str(self.output),
+            "CACHE_PATH": str(self.folder / "cache"),
+            "SITEURL": PRODUCTION_URL if settings == "publishconf.py" else "",
+        }
+        settings_overrides.update(overrides)
+        return build_site(ROOT / settings, settings_overrides)
+
+    def html(self, relative):
+        return (self.output / relative).read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def site(tmp_path):
+    return Site(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def production_site(tmp_path_factory):
+    """The real site, built once with publishconf.py, plus a draft and a future post."""
+    built = Site(tmp_path_factory.mktemp("production"))
+    built.write_post("draft-post.md", DRAFT_POST)
+    built.write_post("future-post.md", FUTURE_POST)
+    built.result = built.build()
+    return built
+
+
+DRAFT_POST = """Title: A Draft Nobody Should See
+Date: 2020-01-01 10:00
+Status: draft
+Slug: a-draft-nobody-should-see
+Post-Id: 2b4a1c7e-0000-4000-8000-000000000001
+
+Unfinished.
+"""
+
+FUTURE_POST = """Title: A Post From The Future
+Date: 2999-01-01 10:00
+Slug: a-post-from-the-future
+Post-Id: 2b4a1c7e-0000-4000-8000-000000000002
+
+Not yet.
+"""

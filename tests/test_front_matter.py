@@ -1,0 +1,111 @@
+"""Bad front matter stops the build with a message naming the file, the field and the fix."""
+
+import datetime
+
+import pytest
+
+from authoring.new_post import front_matter, slugify, write_new_post
+from front_matter.checks import check_metadata
+from publish.build import BuildError
+
+BAD_POSTS = {
+    "no title": (
+        "Date: 2020-03-03 10:00\nSlug: untitled\n\nBody.\n",
+        ["field 'Title' is missing", "Title: "],
+    ),
+    "unparsable date": (
+        "Title: Bad Date\nDate: the third of March\nSlug: bad-date\n\nBody.\n",
+        ["field 'Date' is 'the third of March'", "not a date", "Date: 2026-04-02 09:00"],
+    ),
+    "impossible date": (
+        "Title: Bad Date\nDate: 2020-13-45\nSlug: bad-date\n\nBody.\n",
+        ["field 'Date' is '2020-13-45'", "YYYY-MM-DD HH:MM"],
+    ),
+    "no date": (
+        "Title: No Date\nSlug: no-date\n\nBody.\n",
+        ["field 'Date' is missing", "Date: 2026-04-02 09:00"],
+    ),
+    "unknown status": (
+        "Title: Odd\nDate: 2020-03-03\nStatus: publishd\nSlug: odd\n\nBody.\n",
+        ["field 'Status' is 'publishd'", "published, draft, hidden"],
+    ),
+    "malformed post id": (
+        "Title: Odd\nDate: 2020-03-03\nPost-Id: 1234\nSlug: odd\n\nBody.\n",
+        ["field 'Post-Id' is '1234'", "not a UUID"],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_POSTS))
+def test_bad_front_matter_fails_the_build_clearly(site, case):
+    text, expected = BAD_POSTS[case]
+    site.write_post("bad.md", text)
+    with pytest.raises(BuildError) as failure:
+        site.build()
+    message = str(failure.value)
+    assert "content/posts/bad.md" in message
+    for fragment in expected:
+        assert fragment in message
+    assert not site.output.exists() or not any(site.output.rglob("*.html"))
+
+
+def test_every_bad_file_is_reported_at_once(site):
+    site.write_post("bad-one.md", BAD_POSTS["no title"][0])
+    site.write_post("bad-two.md", BAD_POSTS["unknown status"][0])
+    with pytest.raises(BuildError) as failure:
+        site.build()
+    assert "2 file(s)" in str(failure.value)
+    assert "bad-one.md" in str(failure.value) and "bad-two.md" in str(failure.value)
+
+
+def test_a_good_build_after_a_failed_one_succeeds(site):
+    bad = site.write_post("bad.md", BAD_POSTS["unknown status"][0])
+    with pytest.raises(BuildError):
+        site.build()
+    bad.unlink()
+    result = site.build()
+    assert (site.output / "index.html").is_file()
+    assert result.pages
+
+
+def test_pages_need_no_date_but_articles_do():
+    assert check_metadata({"title": "About"}, is_article=False) == []
+    assert check_metadata({"title": "Post"}, is_article=True)
+
+
+def test_new_post_writes_a_complete_draft_that_builds(site):
+    now = datetime.datetime(2026, 11, 24, 9, 30)
+    path = write_new_post(
+        site.content / "posts",
+        "Curiosity & Possibility: A “First” Step",
+        author="Karen Steinberg",
+        category="Executive Coaching",
+        post_id="9d7f7b8e-1111-4a2b-8c3d-4e5f60718293",
+        now=now,
+    )
+    assert path.name == "curiosity-possibility-a-first-step.md"
+    text = path.read_text(encoding="utf-8")
+    for line in (
+        "Title: Curiosity & Possibility: A “First” Step",
+        "Date: 2026-11-24 09:30",
+        "Author: Karen Steinberg",
+        "Category: Executive Coaching",
+        "Slug: curiosity-possibility-a-first-step",
+        "Post-Id: 9d7f7b8e-1111-4a2b-8c3d-4e5f60718293",
+        "Status: draft",
+        "Summary: ",
+    ):
+        assert line in text
+    site.build("pelicanconf.py")
+    assert (site.output / "drafts/curiosity-possibility-a-first-step/index.html").is_file()
+    with pytest.raises(FileExistsError):
+        write_new_post(
+            site.content / "posts", "Curiosity & Possibility: A “First” Step",
+            author="K", category="C", post_id="x", now=now,
+        )
+
+
+def test_slug_of_an_unusable_title_is_refused():
+    assert slugify("Élan vital!") == "elan-vital"
+    with pytest.raises(ValueError, match="empty slug"):
+        front_matter("???", author="K", category="C", post_id="x", now=datetime.datetime.now())
