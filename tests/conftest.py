@@ -12,6 +12,8 @@ sys.path.insert(0, str(ROOT / "plugins"))
 
 from publish.build import build_site  # noqa: E402
 
+pytest_plugins = ["browser_fixtures"]
+
 PRODUCTION_URL = "https://www.thepossibilitypractice.com"
 
 
@@ -74,3 +76,4 @@ Post-Id: 2b4a1c7e-0000-4000-8000-000000000002
 
 Not yet.
 """
+
