@@ -21,7 +21,7 @@ STATIC_PATHS = ["images"]
 OUTPUT_PATH = "output"
 THEME = "theme"
 PLUGIN_PATHS = ["plugins"]
-PLUGINS = ["front_matter", "post_identity", "neighbors", "sitemap"]
+PLUGINS = ["front_matter", "post_identity", "neighbors", "menu", "sitemap"]
 
 TIMEZONE = "America/New_York"
 DEFAULT_LANG = "en"
@@ -83,7 +83,6 @@ TRANSLATION_FEED_RSS = None
 MARKDOWN = {
     "extension_configs": {
         "markdown.extensions.extra": {},
-        "markdown.extensions.smarty": {},
         "markdown.extensions.toc": {"permalink": False},
     },
     "output_format": "html5",
@@ -92,6 +91,7 @@ MARKDOWN = {
 # Content cache: a warm rebuild re-reads only the posts that changed.
 CACHE_CONTENT = True
 LOAD_CONTENT_CACHE = True
+GZIP_CACHE = False
 CACHE_PATH = ".cache/pelican"
 
 MENU_PAGES = ["about", "executive-coaching-group", "subscribe", "contact"]

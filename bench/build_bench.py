@@ -1,0 +1,114 @@
+"""Time our full production build against stock Pelican on the same synthetic corpus.
+
+    .venv/bin/python bench/build_bench.py [--posts 1000] [--rounds 3]
+
+Stock Pelican is what `pelican-quickstart` writes with its defaults (theme notmyidea,
+pagination 10, the quickstart's publishconf: Atom feeds on). Both run as `pelican`
+subprocesses, alternating, cold (no content cache); the figure is the median of the
+rounds. Then a warm rebuild of our site after one post changed (Pelican's content
+cache) against our cold build. Machines are noisy: only the ratios measured side by
+side in one run mean anything.
+"""
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from corpus import write_corpus
+
+ROOT = Path(__file__).resolve().parent.parent
+PELICAN = [sys.executable, "-m", "pelican"]
+
+STOCK_CONF = """
+AUTHOR = "Karen Steinberg"
+SITENAME = "The Possibility Practice"
+SITEURL = "https://www.thepossibilitypractice.com"
+PATH = "content"
+TIMEZONE = "America/New_York"
+DEFAULT_LANG = "en"
+FEED_ALL_ATOM = "feeds/all.atom.xml"
+CATEGORY_FEED_ATOM = "feeds/{slug}.atom.xml"
+TRANSLATION_FEED_ATOM = None
+AUTHOR_FEED_ATOM = None
+AUTHOR_FEED_RSS = None
+LINKS = (("Pelican", "https://getpelican.com/"), ("Python.org", "https://www.python.org/"))
+SOCIAL = (("You can add links in your config file", "#"),)
+DEFAULT_PAGINATION = 10
+RELATIVE_URLS = False
+DELETE_OUTPUT_DIRECTORY = True
+"""
+
+
+def run_pelican(content, output, settings, extra=()):
+    started = time.perf_counter()
+    subprocess.run(
+        [*PELICAN, str(content), "-o", str(output), "-s", str(settings), "-q", *extra],
+        check=True,
+        cwd=ROOT,
+        env={**os.environ, "SITEURL": "https://www.thepossibilitypractice.com"},
+    )
+    return time.perf_counter() - started
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--posts", type=int, default=1000)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="bench-"))
+    try:
+        content = work / "content"
+        write_corpus(content, args.posts)
+        shutil.copytree(ROOT / "content" / "pages", content / "pages")
+        for extra in ROOT.joinpath("content").glob("*.json"):
+            shutil.copy(extra, content / extra.name)
+        # Stock Pelican gets the same posts and pages, minus our theme's own templates.
+        stock_content = work / "stock-content"
+        shutil.copytree(content, stock_content)
+        for page in (stock_content / "pages").glob("*.md"):
+            lines = page.read_text(encoding="utf-8").splitlines(keepends=True)
+            page.write_text("".join(x for x in lines if not x.startswith("Template:")))
+        stock_conf = work / "stockconf.py"
+        stock_conf.write_text(STOCK_CONF)
+        ours_conf = ROOT / "publishconf.py"
+        cold = ["-e", f'PATH="{content}"', f'CACHE_PATH="{work / "cold"}"']
+        cold.append("LOAD_CONTENT_CACHE=false")
+
+        stock_times, ours_times = [], []
+        for round_number in range(args.rounds):
+            stock_times.append(run_pelican(stock_content, work / "stock", stock_conf))
+            ours_times.append(run_pelican(content, work / "ours", ours_conf, cold))
+            print(
+                f"round {round_number + 1}: stock {stock_times[-1]:.2f} s, "
+                f"ours {ours_times[-1]:.2f} s",
+                flush=True,
+            )
+        stock, ours = statistics.median(stock_times), statistics.median(ours_times)
+
+        warm_cache = ["-e", f'PATH="{content}"', f'CACHE_PATH="{work / "warm"}"']
+        run_pelican(content, work / "ours", ours_conf, warm_cache)
+        changed = content / "posts" / "post-7.md"
+        changed.write_text(changed.read_text() + "\nOne more sentence for the warm rebuild.\n")
+        warm = run_pelican(content, work / "ours", ours_conf, warm_cache)
+
+        pages = sum(1 for _ in (work / "ours").rglob("*.html"))
+        print()
+        print(f"posts: {args.posts}; our site: {pages} HTML pages")
+        print(f"stock Pelican (quickstart, notmyidea): {stock:.2f} s (median of {args.rounds})")
+        print(f"our production build:                  {ours:.2f} s (median of {args.rounds})")
+        print(f"ratio ours / stock:                    {ours / stock:.2f}  (target <= 1.00)")
+        print(f"warm rebuild, one post changed:        {warm:.2f} s")
+        print(f"ratio warm / our cold:                 {warm / ours:.2f}  (target <= 0.50)")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
