@@ -7,7 +7,7 @@ preview on 127.0.0.1 and the real domain.
 import os
 import sys
 
-sys.path.append(os.curdir)
+sys.path.append(os.path.dirname(os.path.abspath(__file__)))
 from pelicanconf import *  # noqa: E402,F403
 
 SITEURL = os.environ.get("SITEURL", "https://www.thepossibilitypractice.com").rstrip("/")

@@ -1,0 +1,75 @@
+"""Article page weight as a reader's browser loads it: bytes and requests, ours vs stock.
+
+    .venv/bin/python bench/page_weight.py
+
+Builds the real content with our theme and with stock Pelican (notmyidea), serves
+each on 127.0.0.1 and loads the same article in Debian's Chromium, counting every
+request and its uncompressed body size. Targets: <= 30 KB, <= 3 requests.
+"""
+
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT / "plugins"), str(ROOT / "tests")]
+
+from browser_fixtures import CHROMIUM, CHROMIUM_ARGS, StaticServer  # noqa: E402
+from build_bench import STOCK_CONF  # noqa: E402
+
+ARTICLE = "should-your-work-speak-for-itself"
+
+
+def build(content, output, settings, siteurl, cache):
+    """Build in a subprocess: Pelican's signals are global, so plugins must not leak."""
+    overrides = [f'PATH="{content}"', f'SITEURL="{siteurl}"', f'CACHE_PATH="{cache}"']
+    subprocess.run(
+        [sys.executable, "-m", "pelican", str(content), "-o", str(output), "-s", str(settings),
+         "-q", "-e", *overrides],
+        check=True, cwd=ROOT, capture_output=True,
+    )
+
+
+def measure(browser, url):
+    sizes = []
+    page = browser.new_page()
+    page.on("requestfinished", lambda request: sizes.append(len(request.response().body())))
+    page.goto(url, wait_until="networkidle")
+    page.close()
+    return len(sizes), sum(sizes)
+
+
+def main():
+    from playwright.sync_api import sync_playwright
+
+    work = Path(tempfile.mkdtemp(prefix="weight-"))
+    try:
+        content = work / "content"
+        shutil.copytree(ROOT / "content", content)
+        stock_content = work / "stock-content"
+        shutil.copytree(content, stock_content)
+        for page in (stock_content / "pages").glob("*.md"):
+            lines = page.read_text(encoding="utf-8").splitlines(keepends=True)
+            page.write_text("".join(x for x in lines if not x.startswith("Template:")))
+        (work / "stockconf.py").write_text(STOCK_CONF + '\nARTICLE_URL = "{slug}.html"\n')
+        with StaticServer(work / "ours") as ours, StaticServer(work / "stock") as stock:
+            (work / "ours").mkdir(exist_ok=True)
+            build(content, work / "ours", ROOT / "publishconf.py", ours.url, work / "cache")
+            build(stock_content, work / "stock", work / "stockconf.py", stock.url, work / "cache2")
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                ours_requests, ours_bytes = measure(browser, f"{ours.url}/{ARTICLE}/")
+                stock_requests, stock_bytes = measure(browser, f"{stock.url}/{ARTICLE}.html")
+                browser.close()
+        print(f"ours:  article {ours_bytes / 1024:.1f} KB in {ours_requests} requests "
+              "(target <= 30 KB, <= 3 requests)")
+        print(f"stock: article {stock_bytes / 1024:.1f} KB in {stock_requests} requests "
+              "(notmyidea)")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
