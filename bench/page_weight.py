@@ -22,6 +22,16 @@ from build_bench import STOCK_CONF  # noqa: E402
 ARTICLE = "should-your-work-speak-for-itself"
 
 
+def stock_copy(content, target):
+    """The same content for stock Pelican: minus our templates, plus its quickstart settings."""
+    shutil.copytree(content, target)
+    for page in (target / "pages").glob("*.md"):
+        lines = page.read_text(encoding="utf-8").splitlines(keepends=True)
+        page.write_text("".join(x for x in lines if not x.startswith("Template:")))
+    (target.parent / "stockconf.py").write_text(STOCK_CONF + 'ARTICLE_URL = "{slug}.html"\n')
+    return target
+
+
 def build(content, output, settings, siteurl, cache):
     """Build in a subprocess: Pelican's signals are global, so plugins must not leak."""
     overrides = [f'PATH="{content}"', f'SITEURL="{siteurl}"', f'CACHE_PATH="{cache}"']
@@ -48,12 +58,7 @@ def main():
     try:
         content = work / "content"
         shutil.copytree(ROOT / "content", content)
-        stock_content = work / "stock-content"
-        shutil.copytree(content, stock_content)
-        for page in (stock_content / "pages").glob("*.md"):
-            lines = page.read_text(encoding="utf-8").splitlines(keepends=True)
-            page.write_text("".join(x for x in lines if not x.startswith("Template:")))
-        (work / "stockconf.py").write_text(STOCK_CONF + '\nARTICLE_URL = "{slug}.html"\n')
+        stock_content = stock_copy(content, work / "stock-content")
         with StaticServer(work / "ours") as ours, StaticServer(work / "stock") as stock:
             (work / "ours").mkdir(exist_ok=True)
             build(content, work / "ours", ROOT / "publishconf.py", ours.url, work / "cache")
