@@ -4,7 +4,7 @@ Pelican on its own logs such posts as errors and silently leaves them out of the
 site; an author then publishes a site that lacks a post without noticing.
 """
 
-from pathlib import Path
+import os
 
 from pelican import signals
 from pelican.readers import MarkdownReader
@@ -39,8 +39,8 @@ class CheckedMarkdownReader(MarkdownReader):
 
 
 def _is_article(source_path, settings):
-    relative = Path(source_path).resolve().relative_to(Path(settings["PATH"]).resolve())
-    first = relative.parts[0] if len(relative.parts) > 1 else ""
+    relative = os.path.relpath(source_path, settings["PATH"])
+    first = relative.split(os.sep, 1)[0] if os.sep in relative else ""
     return first in settings["ARTICLE_PATHS"] or "" in settings["ARTICLE_PATHS"]
 
 
