@@ -29,6 +29,10 @@ BAD_POSTS = {
         "Title: Odd\nDate: 2020-03-03\nStatus: publishd\nSlug: odd\n\nBody.\n",
         ["field 'Status' is 'publishd'", "published, draft, hidden"],
     ),
+    "image without alt text": (
+        "Title: Pic\nDate: 2020-03-03\nSlug: pic\n\n![](../images/x.png)\n",
+        ["image '../images/x.png' has no alt text", "![What the image shows](../images/x.png)"],
+    ),
     "malformed post id": (
         "Title: Odd\nDate: 2020-03-03\nPost-Id: 1234\nSlug: odd\n\nBody.\n",
         ["field 'Post-Id' is '1234'", "not a UUID"],

@@ -9,7 +9,13 @@ import os
 from pelican import signals
 from pelican.readers import MarkdownReader
 
-from .checks import FrontMatterError, FrontMatterErrors, check_metadata, fix_for_unparsable
+from .checks import (
+    FrontMatterError,
+    FrontMatterErrors,
+    check_images,
+    check_metadata,
+    fix_for_unparsable,
+)
 
 PROBLEMS_KEY = "_FRONT_MATTER_PROBLEMS"
 
@@ -26,7 +32,7 @@ class CheckedMarkdownReader(MarkdownReader):
     def read(self, source_path):
         content, metadata = super().read(source_path)
         is_article = _is_article(source_path, self.settings)
-        problems = check_metadata(metadata, is_article=is_article)
+        problems = check_metadata(metadata, is_article=is_article) + check_images(content)
         if problems:
             self._fail(problems)
         return content, metadata

@@ -2,6 +2,7 @@
 
 import os
 import uuid
+from html.parser import HTMLParser
 
 STATUSES = ("published", "draft", "hidden")
 EXAMPLE_DATE = "2026-04-02 09:00"
@@ -72,3 +73,24 @@ def _is_uuid(value):
     except ValueError:
         return False
     return True
+
+
+class _ImageFinder(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.missing_alt = []
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "img" and not (attributes.get("alt") or "").strip():
+            self.missing_alt.append(attributes.get("src", "?"))
+
+
+def check_images(html):
+    """Images need alt text: readers of screen readers and of text-only email see nothing else."""
+    finder = _ImageFinder()
+    finder.feed(html)
+    return [
+        f"the image {src!r} has no alt text. Describe it: '![What the image shows]({src})'."
+        for src in finder.missing_alt
+    ]
