@@ -72,3 +72,32 @@ def test_skip_link_is_first_and_moves_focus_to_the_content(served_site, page_in)
 def test_canonical_points_at_the_configured_site(served_site):
     assert served_site.url != PRODUCTION_URL
     assert f'href="{served_site.url}/{ARTICLE}"' in served_site.html(f"{ARTICLE}index.html")
+
+
+def test_text_measure_stays_readable_on_a_wide_screen(served_site, page_in):
+    page = page_in(width=1920, height=1000)
+    page.goto(f"{served_site.url}/{ARTICLE}", wait_until="load")
+    paragraph_width, seventy_five_chars = page.evaluate(
+        """() => {
+            const p = document.querySelector('.post-body p');
+            const probe = document.createElement('span');
+            probe.style.whiteSpace = 'nowrap';
+            probe.textContent = 'abcdefghijklmnopqrstuvwxyz '.repeat(3).slice(0, 75);
+            p.appendChild(probe);
+            const result = [p.getBoundingClientRect().width, probe.getBoundingClientRect().width];
+            probe.remove();
+            return result;
+        }"""
+    )
+    assert paragraph_width <= seventy_five_chars
+
+
+def test_dark_mode_follows_the_reader_preference(served_site, page_in):
+    colours = {}
+    for scheme in ("light", "dark"):
+        page = page_in(color_scheme=scheme)
+        page.goto(f"{served_site.url}/{ARTICLE}", wait_until="load")
+        colours[scheme] = page.evaluate(
+            "(s => [s.backgroundColor, s.color])(getComputedStyle(document.body))"
+        )
+    assert colours["light"] != colours["dark"]
