@@ -12,7 +12,7 @@ sys.path.insert(0, str(ROOT / "plugins"))
 
 from publish.build import build_site  # noqa: E402
 
-pytest_plugins = ["browser_fixtures"]
+pytest_plugins = ["browser_fixtures", "mailchimp_fixtures"]
 
 PRODUCTION_URL = "https://www.thepossibilitypractice.com"
 
