@@ -21,7 +21,7 @@ STATIC_PATHS = ["images"]
 OUTPUT_PATH = "output"
 THEME = "theme"
 PLUGIN_PATHS = ["plugins"]
-PLUGINS = ["front_matter", "post_identity", "neighbors", "menu", "sitemap"]
+PLUGINS = ["front_matter", "post_identity", "neighbors", "menu", "sitemap", "signup"]
 
 TIMEZONE = "America/New_York"
 DEFAULT_LANG = "en"
@@ -96,3 +96,9 @@ CACHE_PATH = ".cache/pelican"
 
 MENU_PAGES = ["about", "executive-coaching-group", "subscribe", "contact"]
 FOOTER_TEXT = "© The Possibility Practice"
+
+# Newsletter signup form (plugins/signup; every SIGNUP_* setting is documented in
+# plugins/signup/settings.py). The form comes from content/audience.json, written by
+# `invoke audience-import` from Mailchimp's embed code.
+# A signup through the compact footer form (no room for choices) joins these groups:
+SIGNUP_COMPACT_GROUPS = ["Articles"]

@@ -113,3 +113,54 @@ def new_post(c, title, category="Executive Coaching"):
     except (FileExistsError, ValueError) as exc:
         raise Exit(f"new-post: {exc}", code=1) from None
     print(f"Wrote {path.relative_to(ROOT)} (Status: draft). Preview it with: invoke livereload")
+
+
+def _signup_audience_path():
+    from signup.settings import read_settings as read_signup_settings
+
+    path = read_signup_settings(load_settings(SETTINGS_BASE)).audience_file
+    if path is None:
+        raise Exit("SIGNUP_AUDIENCE_FILE is empty in pelicanconf.py: the form is off", code=1)
+    return path
+
+
+@task(help={"file": "a file holding the embed code from Mailchimp (Signup forms > Embedded)"})
+def audience_import(c, file):
+    """Write the signup form's audience file from the embed code Mailchimp generates."""
+    from signup.audience_file import AudienceFileError, describe_audience, import_embed_code
+    from signup.embed_import import EmbedCodeError
+
+    path = _signup_audience_path()
+    try:
+        data, changed = import_embed_code(file, path)
+    except (EmbedCodeError, AudienceFileError) as exc:
+        raise Exit(f"audience-import: {exc}\nNothing was changed.", code=1) from None
+    print(f"{'Wrote' if changed else 'Unchanged:'} {path}")
+    print("\n".join(describe_audience(data)))
+    if any("interest_id" not in g for cat in data["interest_categories"] for g in cat["groups"]):
+        print("Next: invoke audience-sync (MAILCHIMP_API_KEY set) records the groups' API ids.")
+
+
+@task
+def audience_sync(c):
+    """Record Mailchimp's API id of each interest group in the audience file.
+
+    Needs MAILCHIMP_API_KEY (environment or .env); MAILCHIMP_API_URL overrides the API address.
+    """
+    from dotenv import load_dotenv
+
+    from signup.audience_file import AudienceFileError
+    from signup.audience_sync import AudienceSyncError, sync_audience_file
+
+    load_dotenv(ROOT / ".env")
+    path = _signup_audience_path()
+    if not path.is_file():
+        raise Exit(f"audience-sync: no {path}; run invoke audience-import FILE first", code=1)
+    try:
+        report, changed = sync_audience_file(
+            path, os.environ.get("MAILCHIMP_API_KEY", ""), os.environ.get("MAILCHIMP_API_URL")
+        )
+    except (AudienceFileError, AudienceSyncError) as exc:
+        raise Exit(f"audience-sync: {exc}\nNothing was changed.", code=1) from None
+    print("\n".join(report.lines()))
+    print(f"{'Updated' if changed else 'Unchanged:'} {path}")

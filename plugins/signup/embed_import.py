@@ -1,0 +1,257 @@
+"""Turn the embed code Mailchimp generates for a list into the form data the theme renders.
+
+Pure: HTML text in, a plain dict out (the content of the audience file), so the author
+never copies ids by hand and a wrong paste is caught before anything is written.
+Understands the classic, condensed and unstyled embedded forms of every vintage
+(with or without `f_id`, `list-manageN.com` hosts) and checkbox, radio and dropdown
+interest groups.
+"""
+
+import re
+from html.parser import HTMLParser
+from urllib.parse import parse_qs, urlsplit
+
+FORMAT = 1
+
+_HOST = re.compile(r"^(?P<account>[a-z0-9][a-z0-9-]*)\.(?P<dc>[a-z]+\d+)\.list-manage\d*\.com$")
+_HEX = re.compile(r"^[0-9a-f]+$")
+_GROUP = re.compile(r"^group\[(?P<id>\d+)\](?:\[(?P<bit>\d+)\])?$")
+_MERGE_TAG = re.compile(r"^[A-Z][A-Z0-9_]*$")
+TEXT_TYPES = ("email", "text", "tel", "url", "number")
+_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+         "track", "wbr"}
+_CLOSES_ITSELF = {"li", "option", "p"}
+HOW_TO_GET_IT = (
+    "In Mailchimp open Audience > Signup forms > Embedded forms, copy the whole code "
+    "and paste it into the file."
+)
+
+
+class EmbedCodeError(ValueError):
+    """The HTML is not a usable Mailchimp embedded signup form; the message says why."""
+
+
+class _Node:
+    def __init__(self, tag, attrs, parent=None):
+        self.tag = tag
+        self.attrs = {name: value or "" for name, value in attrs}
+        self.parent = parent
+        self.children = []
+
+    def iter(self, tag=None):
+        for child in self.children:
+            if isinstance(child, _Node):
+                if tag is None or child.tag == tag:
+                    yield child
+                yield from child.iter(tag)
+
+    def text(self):
+        parts = []
+        for child in self.children:
+            if isinstance(child, str):
+                parts.append(child)
+            elif child.tag not in ("script", "style"):
+                parts.append(child.text())
+        return " ".join("".join(parts).split())
+
+    def classes(self):
+        return self.attrs.get("class", "").split()
+
+
+class _TreeBuilder(HTMLParser):
+    """A forgiving HTML tree: pasted embed code is a fragment, often with loose markup."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.root = _Node("#root", [])
+        self.open = [self.root]
+        self.scripts = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in _CLOSES_ITSELF and self.open[-1].tag == tag:
+            self.open.pop()
+        node = _Node(tag, attrs, self.open[-1])
+        self.open[-1].children.append(node)
+        if tag not in _VOID:
+            self.open.append(node)
+
+    def handle_startendtag(self, tag, attrs):
+        self.open[-1].children.append(_Node(tag, attrs, self.open[-1]))
+
+    def handle_endtag(self, tag):
+        for index in range(len(self.open) - 1, 0, -1):
+            if self.open[index].tag == tag:
+                del self.open[index:]
+                return
+
+    def handle_data(self, data):
+        self.open[-1].children.append(data)
+        if self.open[-1].tag == "script":
+            self.scripts.append(data)
+
+
+def parse_embed_code(html):
+    """The audience data (a dict ready for the audience file) described by Mailchimp embed code.
+
+    Raises EmbedCodeError, naming what is missing or wrong, when `html` is not the embed
+    code of a Mailchimp signup form.
+    """
+    if not html or not html.strip():
+        raise EmbedCodeError(f"the file is empty. {HOW_TO_GET_IT}")
+    builder = _TreeBuilder()
+    builder.feed(html)
+    builder.close()
+    root = builder.root
+
+    form = _find_signup_form(root, builder.scripts)
+    action = _parse_action(form.attrs["action"])
+    labels = {node.attrs.get("for"): node.text() for node in root.iter("label")}
+    fields = _merge_fields(form, labels)
+    if not any(field["name"] == "EMAIL" for field in fields):
+        raise EmbedCodeError(
+            "the form has no EMAIL field, which every Mailchimp signup form has: "
+            f"the code looks cut short or edited. {HOW_TO_GET_IT}"
+        )
+    honeypot = next(
+        (node.attrs["name"] for node in form.iter("input")
+         if node.attrs.get("name", "").startswith("b_")),
+        f"b_{action['u']}_{action['list_id']}",
+    )
+    return {
+        "format": FORMAT,
+        **action,
+        "honeypot": honeypot,
+        "fields": fields,
+        "interest_categories": _interest_categories(form, labels),
+    }
+
+
+def _find_signup_form(root, scripts):
+    forms = list(root.iter("form"))
+    for form in forms:
+        if "list-manage" in form.attrs.get("action", ""):
+            return form
+    if any("chimpstatic.com/mcjs-connected" in script for script in scripts):
+        raise EmbedCodeError(
+            "this is Mailchimp's pop-up / connected-site script, not the embedded form's code. "
+            + HOW_TO_GET_IT
+        )
+    if forms:
+        actions = ", ".join(repr(form.attrs.get("action", "")) for form in forms)
+        raise EmbedCodeError(
+            f"no Mailchimp signup form here: the form posts to {actions}, not to a "
+            f"…list-manage.com/subscribe/post address. {HOW_TO_GET_IT}"
+        )
+    raise EmbedCodeError(f"this is not Mailchimp embed code: it has no <form>. {HOW_TO_GET_IT}")
+
+
+def _parse_action(action):
+    parts = urlsplit(action.strip())
+    match = _HOST.match(parts.netloc.lower())
+    if not match or parts.path.rstrip("/") != "/subscribe/post":
+        raise EmbedCodeError(
+            f"the form's action {action!r} is not a Mailchimp signup address "
+            "(https://ACCOUNT.DC.list-manage.com/subscribe/post?u=…&id=…)"
+        )
+    query = {name: values[0] for name, values in parse_qs(parts.query).items()}
+    for name, meaning in (("u", "account"), ("id", "list (audience)")):
+        value = query.get(name, "")
+        if not _HEX.match(value):
+            raise EmbedCodeError(
+                f"the form's action {action!r} lacks a valid {name}= (the {meaning} id): "
+                "the code looks cut short."
+            )
+    form_id = query.get("f_id", "")
+    if form_id and not _HEX.match(form_id):
+        raise EmbedCodeError(f"the form's action {action!r} has an invalid f_id= (form id)")
+    return {
+        "account": match["account"],
+        "dc": match["dc"],
+        "host": parts.netloc.lower(),
+        "u": query["u"],
+        "list_id": query["id"],
+        "form_id": form_id or None,
+    }
+
+
+def _merge_fields(form, labels):
+    """The simple text-like merge fields (EMAIL, FNAME, ...) in form order.
+
+    Compound fields (ADDRESS[addr1], BIRTHDAY[month]) and hidden ones are left out: the
+    site's form does not offer them.
+    """
+    fields = []
+    for node in form.iter("input"):
+        name = node.attrs.get("name", "")
+        kind = node.attrs.get("type", "text").lower()
+        if not _MERGE_TAG.match(name) or kind not in TEXT_TYPES:
+            continue
+        if any(field["name"] == name for field in fields):
+            continue
+        raw_label = labels.get(node.attrs.get("id"), "") or name
+        required = (
+            "required" in node.attrs or "required" in node.classes() or "*" in raw_label
+        )
+        fields.append({
+            "name": name,
+            "label": raw_label.replace("*", "").strip() or name,
+            "type": "email" if name == "EMAIL" else kind,
+            "required": name == "EMAIL" or required,
+        })
+    return fields
+
+
+def _interest_categories(form, labels):
+    categories = {}
+    for node in form.iter():
+        name = node.attrs.get("name", "")
+        match = _GROUP.match(name)
+        if not match or node.attrs.get("type", "").lower() == "hidden":
+            continue
+        group_id, bit = match["id"], match["bit"]
+        if node.tag == "select":
+            category = _category(categories, group_id, "dropdown", node, labels)
+            for option in node.iter("option"):
+                value = option.attrs.get("value", "")
+                if value:
+                    category["groups"].append(
+                        {"name": option.text(), "field": name, "value": value}
+                    )
+        elif node.tag == "input" and node.attrs.get("type", "").lower() in ("checkbox", "radio"):
+            kind = "checkboxes" if node.attrs["type"].lower() == "checkbox" else "radio"
+            category = _category(categories, group_id, kind, node, labels)
+            value = node.attrs.get("value") or bit or ""
+            if not value:
+                raise EmbedCodeError(f"the interest group field {name!r} has no value")
+            label = labels.get(node.attrs.get("id"), "")
+            if not label:
+                raise EmbedCodeError(f"the interest group field {name!r} has no label")
+            category["groups"].append({"name": label, "field": name, "value": value})
+    return [category for category in categories.values() if category["groups"]]
+
+
+def _category(categories, group_id, kind, node, labels):
+    if group_id not in categories:
+        categories[group_id] = {
+            "group_id": group_id,
+            "title": _category_title(group_id, node, labels),
+            "type": kind,
+            "groups": [],
+        }
+    return categories[group_id]
+
+
+def _category_title(group_id, node, labels):
+    """The category's title: the <strong> (or <label> of a dropdown) of its field group."""
+    if node.tag == "select" and labels.get(node.attrs.get("id")):
+        return labels[node.attrs["id"]]
+    container = node.parent
+    while container is not None and "mc-field-group" not in container.classes():
+        container = container.parent
+    for candidate in (container.iter() if container else ()):
+        if candidate.tag in ("strong", "legend", "b") and candidate.text():
+            return candidate.text()
+    raise EmbedCodeError(
+        f"the interest category group[{group_id}] has no title (the <strong> text Mailchimp "
+        "puts above its choices)"
+    )

@@ -1,0 +1,92 @@
+"""SIGNUP_* settings and the form they make with the audience data (plugins/signup)."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from signup.form import form_context
+from signup.settings import DEFAULT_TEXTS, SignupSettingsError, read_settings
+
+AUDIENCE = json.loads(
+    (Path(__file__).parent.parent / "content" / "audience.json").read_text(encoding="utf-8")
+)
+
+
+def test_defaults():
+    settings = read_settings({"PATH": "/site/content", "SITENAME": "The Possibility Practice"})
+    assert settings.audience_file == Path("/site/content/audience.json")
+    assert settings.endpoint is None
+    assert settings.timeout_ms == 10000
+    assert settings.double_opt_in is None
+    assert settings.compact_groups == ()
+    assert settings.texts["intro"] == "Get The Possibility Practice delivered to your inbox."
+    assert settings.texts.keys() == DEFAULT_TEXTS.keys()
+
+
+@pytest.mark.parametrize("off", ["", None])
+def test_an_empty_audience_file_setting_turns_the_form_off(off):
+    assert read_settings({"PATH": "c", "SIGNUP_AUDIENCE_FILE": off}).audience_file is None
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "says"),
+    [
+        ("SIGNUP_ENDPOINT", "127.0.0.1:8000", "SIGNUP_ENDPOINT"),
+        ("SIGNUP_ENDPOINT", "https://proxy.test/subscribe/post", "no path"),
+        ("SIGNUP_TIMEOUT_MS", 0, "positive whole number"),
+        ("SIGNUP_TIMEOUT_MS", "10s", "positive whole number"),
+        ("SIGNUP_DOUBLE_OPT_IN", "yes", "True, False or None"),
+        ("SIGNUP_COMPACT_GROUPS", "Articles", "list of group names"),
+        ("SIGNUP_TEXTS", {"buton": "Go"}, "unknown keys ['buton']"),
+    ],
+)
+def test_a_wrong_setting_is_named(name, value, says):
+    with pytest.raises(SignupSettingsError) as error:
+        read_settings({"PATH": "c", name: value})
+    assert says in str(error.value)
+
+
+def test_form_posts_to_the_lists_own_host_with_u_id_and_f_id():
+    form = form_context(AUDIENCE, read_settings({"PATH": "c"}))
+    assert form["action"] == (
+        "https://thepossibilitypractice.us21.list-manage.com/subscribe/post"
+        "?u=8f3b1e2d4c5a6b7c8d9e0f1a2&id=7c9e1a4b2d&f_id=00e5c8e1f0"
+    )
+    assert form["honeypot"] == "b_8f3b1e2d4c5a6b7c8d9e0f1a2_7c9e1a4b2d"
+    assert [(f["name"], f["autocomplete"]) for f in form["fields"]] == [
+        ("EMAIL", "email"), ("FNAME", "given-name")]
+    assert form["timeout_ms"] == 10000
+
+
+def test_endpoint_setting_replaces_only_scheme_and_host():
+    settings = read_settings({"PATH": "c", "SIGNUP_ENDPOINT": "http://127.0.0.1:8123/"})
+    action = form_context({**AUDIENCE, "form_id": None}, settings)["action"]
+    assert action == "http://127.0.0.1:8123/subscribe/post?u=8f3b1e2d4c5a6b7c8d9e0f1a2&id=7c9e1a4b2d"
+
+
+@pytest.mark.parametrize(
+    ("setting", "recorded", "says_confirm"),
+    [(None, True, True), (None, False, False), (True, False, True), (False, True, False)],
+)
+def test_success_message_asks_to_confirm_when_the_list_uses_double_opt_in(
+    setting, recorded, says_confirm
+):
+    settings = read_settings({"PATH": "c", "SIGNUP_DOUBLE_OPT_IN": setting})
+    success = form_context({**AUDIENCE, "double_optin": recorded}, settings)["success"]
+    assert ("check your inbox" in success) is says_confirm
+
+
+def test_compact_form_joins_the_named_groups_and_rejects_unknown_names():
+    settings = read_settings({"PATH": "c", "SIGNUP_COMPACT_GROUPS": ["articles"]})
+    [group] = form_context(AUDIENCE, settings)["compact_groups"]
+    assert (group["field"], group["value"]) == ("group[13157][1]", "1")
+    wrong = read_settings({"PATH": "c", "SIGNUP_COMPACT_GROUPS": ["Podcasts"]})
+    with pytest.raises(SignupSettingsError, match="Podcasts"):
+        form_context(AUDIENCE, wrong)
+
+
+def test_texts_can_be_replaced_one_by_one():
+    texts = read_settings({"PATH": "c", "SIGNUP_TEXTS": {"button": "Count me in"}}).texts
+    assert texts["button"] == "Count me in"
+    assert texts["heading"] == DEFAULT_TEXTS["heading"]
