@@ -16,8 +16,6 @@ import tasks
 from signup.audience_file import import_embed_code, read_audience
 from signup.audience_sync import AudienceSyncError, MailchimpAudience, sync_audience_file
 
-pytest_plugins = ["mailchimp_fixtures"]
-
 EMBED = Path(__file__).parent / "fixtures" / "embed"
 
 
