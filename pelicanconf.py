@@ -21,7 +21,7 @@ STATIC_PATHS = ["images"]
 OUTPUT_PATH = "output"
 THEME = "theme"
 PLUGIN_PATHS = ["plugins"]
-PLUGINS = ["front_matter", "post_identity", "neighbors", "menu", "sitemap", "signup"]
+PLUGINS = ["front_matter", "post_identity", "neighbors", "menu", "sitemap", "signup", "feeds"]
 
 TIMEZONE = "America/New_York"
 DEFAULT_LANG = "en"
@@ -79,6 +79,10 @@ TAG_FEED_ATOM = None
 TAG_FEED_RSS = None
 TRANSLATION_FEED_ATOM = None
 TRANSLATION_FEED_RSS = None
+# plugins/feeds: paths are FEEDS_ALL_RSS/ATOM/JSON and FEEDS_CATEGORY_RSS/ATOM (defaults in
+# README "Configuration"); it writes feeds only with an absolute SITEURL (publishconf.py).
+# It shares FEED_MAX_ITEMS with Pelican, whose default of 100 is too many for readers.
+FEED_MAX_ITEMS = 20
 
 MARKDOWN = {
     "extension_configs": {
