@@ -21,7 +21,10 @@ STATIC_PATHS = ["images"]
 OUTPUT_PATH = "output"
 THEME = "theme"
 PLUGIN_PATHS = ["plugins"]
-PLUGINS = ["front_matter", "post_identity", "neighbors", "menu", "sitemap", "signup", "feeds"]
+PLUGINS = [
+    "front_matter", "post_identity", "neighbors", "menu", "sitemap", "signup", "feeds",
+    "newsletter",
+]
 
 TIMEZONE = "America/New_York"
 DEFAULT_LANG = "en"
@@ -106,3 +109,15 @@ FOOTER_TEXT = "© The Possibility Practice"
 # `invoke audience-import` from Mailchimp's embed code.
 # A signup through the compact footer form (no room for choices) joins these groups:
 SIGNUP_COMPACT_GROUPS = ["Articles"]
+
+# Newsletter (plugins/newsletter; every NEWSLETTER_* setting and its default is listed in
+# plugins/newsletter/settings.py and README "Newsletter"). Each build renders every post's
+# email into output/newsletter/<slug>/; `invoke newsletter-send` (or publish) sends the new
+# ones and records them in the committed ledger content/newsletter-ledger.json.
+# Emails need absolute links: a local build (relative URLs) uses this address for them,
+# a production build its own SITEURL.
+NEWSLETTER_SITEURL = "https://www.thepossibilitypractice.com"
+# A post with no 'Newsletter-Groups:' line goes to readers who chose Articles.
+NEWSLETTER_DEFAULT_GROUPS = ["Articles"]
+# This many new posts at once (for the same groups) go out as one digest email.
+NEWSLETTER_DIGEST_THRESHOLD = 3

@@ -164,3 +164,86 @@ def audience_sync(c):
         raise Exit(f"audience-sync: {exc}\nNothing was changed.", code=1) from None
     print("\n".join(report.lines()))
     print(f"{'Updated' if changed else 'Unchanged:'} {path}")
+
+
+# Newsletter (plugins/newsletter; README "Newsletter"). The send tasks work from a
+# production build (publishconf.py), exactly as `invoke publish` does.
+
+
+def _newsletter(settings_file=None):
+    from newsletter.settings import NewsletterSettingsError, read_settings
+
+    try:
+        return read_settings(load_settings(settings_file or SETTINGS_PUBLISH))
+    except NewsletterSettingsError as exc:
+        raise Exit(f"newsletter: {exc}", code=1) from None
+
+
+def _newsletter_call(function, *args, **kwargs):
+    """Run a newsletter function; its errors become a message and exit code 1."""
+    from newsletter.backends import BackendError
+    from newsletter.ledger import LedgerError
+    from newsletter.model import OutputError
+    from newsletter.send import NewsletterError, SendError
+
+    try:
+        return function(*args, **kwargs)
+    except SendError as exc:
+        print("\n".join(exc.report.lines()))
+        raise Exit(f"newsletter: {exc}", code=1) from None
+    except (NewsletterError, LedgerError, OutputError, BackendError) as exc:
+        raise Exit(f"newsletter: {exc}", code=1) from None
+
+
+@task
+def newsletter_status(c):
+    """Build the production site; list every post: sent, due, skipped (why), changed."""
+    from newsletter.send import status
+
+    result = _build(SETTINGS_PUBLISH)
+    print("\n".join(_newsletter_call(status, result.output_path, _newsletter()).lines()))
+
+
+@task(help={"slug": "the post (default: the newest)", "open": "open it in the web browser"})
+def newsletter_preview(c, slug=None, open=False):
+    """Build the local site and show the rendered email of SLUG (drafts too)."""
+    import webbrowser
+
+    from newsletter.send import preview
+
+    result = _build(SETTINGS_BASE)
+    report = _newsletter_call(preview, result.output_path, _newsletter(SETTINGS_BASE), slug)
+    print("\n".join(report.lines()))
+    if open:
+        webbrowser.open(report.path.resolve().as_uri())
+
+
+@task(
+    iterable=["test_to"],
+    help={
+        "dry-run": "say what would be sent; send and record nothing",
+        "test-to": "also send a test of each email to ADDRESS first (repeatable)",
+    },
+)
+def newsletter_send(c, dry_run=False, test_to=None):
+    """Build the production site and send each new post once (outbox without MAILCHIMP_API_KEY)."""
+    from dotenv import load_dotenv
+
+    from newsletter.send import send
+
+    load_dotenv(ROOT / ".env")
+    result = _build(SETTINGS_PUBLISH)
+    report = _newsletter_call(
+        send, result.output_path, _newsletter(), dry_run=dry_run, test_to=test_to or ()
+    )
+    print("\n".join(report.lines()))
+
+
+@task(iterable=["send"], help={"send": "leave this post (slug) to be sent (repeatable)"})
+def newsletter_baseline(c, send=None):
+    """Mark every published post as sent-before-the-newsletter, so none of them goes out."""
+    from newsletter.send import baseline
+
+    result = _build(SETTINGS_PUBLISH)
+    report = _newsletter_call(baseline, result.output_path, _newsletter(), keep=send or ())
+    print("\n".join(report.lines()))

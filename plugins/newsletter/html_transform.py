@@ -1,0 +1,283 @@
+"""Post HTML made fit for email: absolute links, bounded images, and a plain-text twin.
+
+Both work on a parser's events (Python's html.parser), never on regexes over markup,
+and leave everything they do not need to change as the author wrote it.
+"""
+
+import textwrap
+from html import escape
+from html.parser import HTMLParser
+from urllib.parse import urljoin, urlsplit
+
+URL_ATTRIBUTES = {"href", "src", "poster", "cite", "background", "action", "data"}
+BLOCKS = {
+    "p", "div", "section", "article", "header", "footer", "main", "aside", "nav",
+    "figure", "figcaption", "table", "tr", "dl", "dt", "dd", "address", "form", "details",
+    "summary", "center",
+}
+HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+SKIPPED = {"script", "style", "head", "title", "template", "noscript"}
+
+
+def is_merge_tag(url):
+    url = url.strip()
+    return url.startswith("*|") and url.endswith("|*")
+
+
+def is_absolute(url):
+    """True for a URL an email client can open as it is (or a Mailchimp merge tag)."""
+    url = url.strip()
+    if is_merge_tag(url):
+        return True
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # malformed ("http://[::1"): broken as on the site, but not relative
+        scheme, colon, _ = url.partition(":")
+        return bool(colon) and scheme.isalpha()
+    return bool(parts.scheme) and (parts.scheme not in ("http", "https") or bool(parts.netloc))
+
+
+def resolve(url, base_url, ids=None):
+    """`url` as a browser on the post's page follows it. A #fragment stays in the email
+    when its target is there (`ids`), else it points into the page on the site."""
+    stripped = url.strip()
+    if not stripped or is_absolute(stripped):
+        return url
+    if stripped.startswith("#") and (ids is None or stripped[1:] in ids):
+        return url
+    return urljoin(base_url, stripped)
+
+
+def absolutize(html, base_url, *, max_image_width=None):
+    """Resolve every relative URL against `base_url`; scale down images wider than allowed.
+
+    A post's relative link (`[contact](/contact/)`) works on the site because the browser
+    resolves it against the page; an email has no page, so it is resolved here the same
+    way. Images with a `width` over `max_image_width` get that width (and lose their
+    `height`, which CSS `height: auto` then keeps in proportion).
+    """
+    ids = _Ids()
+    ids.feed(html)
+    ids.close()
+    rewriter = _Rewriter(base_url, max_image_width, ids.ids)
+    rewriter.feed(html)
+    rewriter.close()
+    return "".join(rewriter.out)
+
+
+class _Ids(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.ids = set()
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        for name in ("id", "name") if tag == "a" else ("id",):
+            if attributes.get(name):
+                self.ids.add(attributes[name])
+
+
+class _Rewriter(HTMLParser):
+    def __init__(self, base_url, max_image_width, ids):
+        super().__init__(convert_charrefs=False)
+        self.base_url = base_url
+        self.max_image_width = max_image_width
+        self.ids = ids
+        self.out = []
+
+    def _resolve_srcset(self, value):
+        candidates = []
+        for candidate in value.split(","):
+            words = candidate.split()
+            if words:
+                candidates.append(" ".join([resolve(words[0], self.base_url), *words[1:]]))
+        return ", ".join(candidates)
+
+    def _tag(self, tag, attrs):
+        new = []
+        for name, value in attrs:
+            if value is not None and name in URL_ATTRIBUTES:
+                value = resolve(value, self.base_url, self.ids)
+            elif value is not None and name == "srcset":
+                value = self._resolve_srcset(value)
+            new.append([name, value])
+        width = dict(attrs).get("width") or ""
+        if tag == "img" and self.max_image_width and width.isdigit():
+            if int(width) > self.max_image_width:
+                new = [a for a in new if a[0] != "height"]
+                for attribute in new:
+                    if attribute[0] == "width":
+                        attribute[1] = str(self.max_image_width)
+        if new == [list(a) for a in attrs]:
+            return self.get_starttag_text()
+        rendered = "".join(
+            f" {name}" if value is None else f' {name}="{escape(value, quote=True)}"'
+            for name, value in new
+        )
+        return f"<{tag}{rendered}>"
+
+    def handle_starttag(self, tag, attrs):
+        self.out.append(self._tag(tag, attrs))
+
+    def handle_startendtag(self, tag, attrs):
+        self.out.append(self._tag(tag, attrs))
+
+    def handle_endtag(self, tag):
+        self.out.append(f"</{tag}>")
+
+    def handle_data(self, data):
+        self.out.append(data)
+
+    def handle_entityref(self, name):
+        self.out.append(f"&{name};")
+
+    def handle_charref(self, name):
+        self.out.append(f"&#{name};")
+
+    def handle_comment(self, data):
+        self.out.append(f"<!--{data}-->")
+
+    def handle_decl(self, decl):
+        self.out.append(f"<!{decl}>")
+
+    def unknown_decl(self, data):
+        self.out.append(f"<![{data}]>")
+
+    def handle_pi(self, data):
+        self.out.append(f"<?{data}>")
+
+
+def html_to_text(html, width=76):
+    """A readable plain-text version of `html`: paragraphs, headings, lists, quotes,
+    links as `text (url)`, images as `[alt]`, wrapped at `width` (URLs never broken)."""
+    maker = _TextMaker()
+    maker.feed(html)
+    maker.close()
+    maker.flush()
+    out = []
+    for block, tight in maker.blocks:
+        if out:
+            out.append("\n" if tight else "\n\n")
+        out.append(_wrap(block, width))
+    return "".join(out).strip("\n") + "\n"
+
+
+def _wrap(block, width):
+    first, rest, body, preformatted = block
+    lines = []
+    for line in body.split("\n"):
+        if preformatted:
+            lines.append((rest if lines else first) + line)
+            continue
+        wrapped = textwrap.wrap(
+            line, width=max(width - len(first), 20),
+            break_long_words=False, break_on_hyphens=False,
+        ) or [""]
+        for part in wrapped:
+            lines.append((rest if lines else first) + part)
+    return "\n".join(line.rstrip() for line in lines)
+
+
+class _TextMaker(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.blocks = []  # ((first-line prefix, next-line prefix, text, preformatted), tight)
+        self.buffer = []
+        self.lists = []  # [kind, counter] per open list
+        self.quote = 0
+        self.pre = 0
+        self.skip = 0
+        self.links = []  # [href, buffer length when the link opened]
+        self.heading = None
+        self.item_prefix = None
+        self.last_was_item = False
+
+    def flush(self):
+        raw = "".join(self.buffer)
+        self.buffer = []
+        if self.pre:
+            text = raw.strip("\n")
+        else:
+            text = "\n".join(" ".join(line.split()) for line in raw.split("\n")).strip()
+        if not text:
+            return
+        first = rest = "> " * self.quote + "   " * max(len(self.lists) - 1, 0)
+        is_item = self.item_prefix is not None
+        if is_item:
+            first, rest = first + self.item_prefix, rest + " " * len(self.item_prefix)
+            self.item_prefix = None
+        if self.heading in ("h1", "h2"):
+            underline = "=" if self.heading == "h1" else "-"
+            text = f"{text}\n{underline * min(len(text), 72)}"
+        self.blocks.append(((first, rest, text, bool(self.pre)), is_item and self.last_was_item))
+        self.last_was_item = is_item
+
+    def handle_starttag(self, tag, attrs):
+        if tag in SKIPPED:
+            self.skip += 1
+            return
+        attributes = dict(attrs)
+        if tag in BLOCKS or tag in HEADINGS or tag in ("ul", "ol", "li", "blockquote", "pre"):
+            self.flush()
+        if tag in HEADINGS:
+            self.heading = tag
+        elif tag in ("ul", "ol"):
+            self.lists.append([tag, 0])
+            self.last_was_item = False
+        elif tag == "li":
+            if self.lists:
+                self.lists[-1][1] += 1
+            kind, number = self.lists[-1] if self.lists else ("ul", 0)
+            self.item_prefix = f"{number}. " if kind == "ol" else "- "
+        elif tag == "blockquote":
+            self.quote += 1
+        elif tag == "pre":
+            self.pre += 1
+        elif tag == "hr":
+            self.flush()
+            self.blocks.append((("", "", "-" * 20, False), False))
+            self.last_was_item = False
+        elif tag == "br":
+            self.buffer.append("\n")
+        elif tag == "a":
+            self.links.append([attributes.get("href") or "", len("".join(self.buffer))])
+        elif tag == "img":
+            alt = (attributes.get("alt") or "").strip()
+            if alt:
+                self.buffer.append(f"[{alt}]")
+        elif tag in ("td", "th"):
+            self.buffer.append(" ")
+
+    def handle_startendtag(self, tag, attrs):
+        if tag not in SKIPPED:
+            self.handle_starttag(tag, attrs)
+
+    def handle_endtag(self, tag):
+        if tag in SKIPPED:
+            self.skip = max(self.skip - 1, 0)
+            return
+        if tag == "a" and self.links:
+            href, start = self.links.pop()
+            label = "".join(self.buffer)[start:].strip()
+            shown = href.removeprefix("mailto:")
+            if href and not href.startswith("#") and shown != label:
+                self.buffer.append(f" ({shown})" if label else shown)
+        elif tag in HEADINGS:
+            self.flush()
+            self.heading = None
+        elif tag in ("ul", "ol"):
+            self.flush()
+            if self.lists:
+                self.lists.pop()
+        elif tag == "blockquote":
+            self.flush()
+            self.quote = max(self.quote - 1, 0)
+        elif tag == "pre":
+            self.flush()
+            self.pre = max(self.pre - 1, 0)
+        elif tag in BLOCKS or tag == "li":
+            self.flush()
+
+    def handle_data(self, data):
+        if not self.skip:
+            self.buffer.append(data)

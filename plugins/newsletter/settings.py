@@ -1,0 +1,271 @@
+"""Every NEWSLETTER_* setting, read and checked in one place, with its default.
+
+The build (rendering, checks) and the sender (ledger, outbox, digests) both start from
+`read_settings(pelican_settings)`, so a bad value fails early with a message that names
+the setting and what to write instead.
+
+Setting (default): meaning.
+
+NEWSLETTER_SITEURL ("https://www.thepossibilitypractice.com"): the public address used
+    for links in emails when the build's SITEURL is relative (local builds, so the
+    preview works from `invoke serve`); a build with an absolute SITEURL uses that.
+NEWSLETTER_OUTPUT_DIR ("newsletter"): the folder of output/ the plugin owns and rewrites:
+    <dir>/<slug>/{index.html, email.txt, email.html.txt, meta.json}.
+NEWSLETTER_CONTENT ("full"): "full" puts the whole post in the email, "summary" its
+    summary; both end with "Read on the site".
+NEWSLETTER_GROUPS (None): the list's interest groups, which front matter may name. None
+    reads them from NEWSLETTER_AUDIENCE_FILE, or uses Articles, Events, Executive
+    Coaching Group while that file does not exist.
+NEWSLETTER_AUDIENCE_FILE ("audience.json", in PATH): the audience data file
+    (`invoke audience-import`) whose interest groups are the known ones.
+NEWSLETTER_DEFAULT_GROUPS ([]): who gets a post that names no group and whose category
+    maps to none; [] = the whole list.
+NEWSLETTER_CATEGORY_GROUPS ({}): category name -> groups, e.g. {"Events": ["Events"]}.
+NEWSLETTER_DIGEST_THRESHOLD (3): this many posts due at once, for the same groups, go
+    out as one digest; fewer go one email each. 0 = never a digest.
+NEWSLETTER_DIGEST_SUBJECT ("{count} new articles from {site}"): a digest's subject.
+NEWSLETTER_MAX_HTML_KB (90): larger HTML fails the build (Gmail clips at 102 KB).
+NEWSLETTER_MAX_SUBJECT (150): longer subjects fail the build.
+NEWSLETTER_IMAGE_MAX_WIDTH (560): wider images (width attribute) are scaled to it.
+NEWSLETTER_LEDGER_PATH ("content/newsletter-ledger.json"): the committed ledger.
+NEWSLETTER_OUTBOX_PATH ("outbox"): where the outbox backend writes .eml files.
+    Relative paths are relative to the project folder (the one holding PATH).
+NEWSLETTER_FROM ("<SITENAME> <newsletter@<domain>>"): From: of outbox messages.
+NEWSLETTER_TO ("<SITENAME> subscribers <subscribers@<domain>>"): To: of outbox messages.
+NEWSLETTER_TEST_TO ([]): addresses that get a test email before each send (as
+    `invoke newsletter-send --test-to ADDRESS` does).
+"""
+
+import json
+from dataclasses import dataclass, field, replace
+from email.headerregistry import Address
+from email.utils import formataddr, parseaddr
+from pathlib import Path
+from urllib.parse import urlsplit
+
+PRODUCTION_SITEURL = "https://www.thepossibilitypractice.com"
+DEFAULT_GROUPS = ("Articles", "Events", "Executive Coaching Group")
+CONTENT_MODES = ("full", "summary")
+
+
+class NewsletterSettingsError(ValueError):
+    """A NEWSLETTER_* setting cannot be used; the message names it and the fix."""
+
+
+@dataclass(frozen=True)
+class NewsletterSettings:
+    siteurl: str
+    site_name: str
+    site_tagline: str
+    output_dir: str = "newsletter"
+    content: str = "full"
+    known_groups: tuple = DEFAULT_GROUPS
+    groups_source: str = "the default NEWSLETTER_GROUPS"
+    default_groups: tuple = ()
+    category_groups: dict = field(default_factory=dict)
+    digest_threshold: int = 3
+    digest_subject: str = "{count} new articles from {site}"
+    max_html_bytes: int = 90 * 1024
+    max_subject: int = 150
+    image_max_width: int = 560
+    ledger_path: Path = Path("content/newsletter-ledger.json")
+    outbox_path: Path = Path("outbox")
+    from_address: str = ""
+    to_address: str = ""
+    test_to: tuple = ()
+    theme_templates: Path | None = None
+    date_format: str = "%B %-d, %Y"
+    lang: str = "en"
+
+    @property
+    def domain(self):
+        host = urlsplit(self.siteurl).hostname or "localhost"
+        return host.removeprefix("www.")
+
+
+def read_settings(pelican_settings):
+    """NewsletterSettings from Pelican's settings dict; NewsletterSettingsError if bad."""
+    s = pelican_settings
+    content_path = Path(s.get("PATH", "content"))
+    project = content_path.parent
+    siteurl = str(s.get("SITEURL") or "").rstrip("/")
+    if not _is_absolute(siteurl):
+        siteurl = str(s.get("NEWSLETTER_SITEURL", PRODUCTION_SITEURL) or "").rstrip("/")
+        if not _is_absolute(siteurl):
+            raise NewsletterSettingsError(
+                f"NEWSLETTER_SITEURL is {siteurl!r}: emails need absolute links. Write the "
+                f"site's public address, e.g. NEWSLETTER_SITEURL = {PRODUCTION_SITEURL!r}."
+            )
+    site_name = str(s.get("SITENAME", ""))
+    known, source = _known_groups(s, content_path)
+    settings = NewsletterSettings(
+        siteurl=siteurl,
+        site_name=site_name,
+        site_tagline=str(s.get("SITESUBTITLE") or ""),
+        output_dir=_folder_name(s.get("NEWSLETTER_OUTPUT_DIR", "newsletter")),
+        content=_choice(s, "NEWSLETTER_CONTENT", "full", CONTENT_MODES),
+        known_groups=known,
+        groups_source=source,
+        default_groups=_groups(s, "NEWSLETTER_DEFAULT_GROUPS", ()),
+        category_groups=_category_groups(s),
+        digest_threshold=_digest_threshold(s),
+        digest_subject=_digest_subject(s),
+        max_html_bytes=_positive_int(s, "NEWSLETTER_MAX_HTML_KB", 90) * 1024,
+        max_subject=_positive_int(s, "NEWSLETTER_MAX_SUBJECT", 150),
+        image_max_width=_positive_int(s, "NEWSLETTER_IMAGE_MAX_WIDTH", 560),
+        ledger_path=_path(s, "NEWSLETTER_LEDGER_PATH", "content/newsletter-ledger.json", project),
+        outbox_path=_path(s, "NEWSLETTER_OUTBOX_PATH", "outbox", project),
+        test_to=_addresses(s, "NEWSLETTER_TEST_TO"),
+        theme_templates=Path(s["THEME"]) / "templates" / "newsletter" if s.get("THEME") else None,
+        date_format=str(s.get("DEFAULT_DATE_FORMAT") or "%B %-d, %Y"),
+        lang=str(s.get("DEFAULT_LANG") or "en"),
+    )
+    domain = settings.domain
+    from_address = _address(s, "NEWSLETTER_FROM", formataddr((site_name, f"newsletter@{domain}")))
+    to_address = _address(
+        s, "NEWSLETTER_TO", formataddr((f"{site_name} subscribers", f"subscribers@{domain}"))
+    )
+    for name, groups in [("NEWSLETTER_DEFAULT_GROUPS", settings.default_groups)] + [
+        (f"NEWSLETTER_CATEGORY_GROUPS[{c!r}]", g) for c, g in settings.category_groups.items()
+    ]:
+        unknown = [g for g in groups if g not in known]
+        if unknown:
+            raise NewsletterSettingsError(
+                f"{name} names {', '.join(map(repr, unknown))}, which is not an interest group "
+                f"of the list. Known groups ({source}): {', '.join(known)}."
+            )
+    return replace(settings, from_address=from_address, to_address=to_address)
+
+
+def interest_groups_from_audience(data):
+    """Group names of every interest category in the audience data file (issue 4's format)."""
+    names = []
+    for category in data.get("interest_categories", []):
+        for group in category.get("groups", []):
+            names.append(str(group["name"]))
+    return tuple(names)
+
+
+def _known_groups(s, content_path):
+    explicit = s.get("NEWSLETTER_GROUPS")
+    if explicit is not None:
+        return _groups(s, "NEWSLETTER_GROUPS", ()), "NEWSLETTER_GROUPS"
+    audience = s.get("NEWSLETTER_AUDIENCE_FILE", "audience.json")
+    if audience:
+        path = content_path / audience
+        if path.is_file():
+            try:
+                names = interest_groups_from_audience(json.loads(path.read_text("utf-8")))
+            except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+                raise NewsletterSettingsError(
+                    f"cannot read the interest groups in {path}: {exc}. Repair the file "
+                    "(invoke audience-import) or set NEWSLETTER_GROUPS."
+                ) from None
+            if names:
+                return names, str(path.name)
+    return DEFAULT_GROUPS, "the default NEWSLETTER_GROUPS"
+
+
+def _is_absolute(url):
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def _folder_name(value):
+    name = str(value or "").strip("/")
+    if not name or "/" in name or name in (".", ".."):
+        raise NewsletterSettingsError(
+            f"NEWSLETTER_OUTPUT_DIR is {value!r}: write one folder name, e.g. 'newsletter'."
+        )
+    return name
+
+
+def _choice(s, name, default, choices):
+    value = s.get(name, default)
+    if value not in choices:
+        raise NewsletterSettingsError(
+            f"{name} is {value!r}: write one of {', '.join(map(repr, choices))}."
+        )
+    return value
+
+
+def _groups(s, name, default):
+    value = s.get(name, default)
+    if not isinstance(value, (list, tuple)) or not all(
+        isinstance(g, str) and g.strip() for g in value
+    ):
+        raise NewsletterSettingsError(
+            f"{name} is {value!r}: write a list of group names, e.g. ['Articles']."
+        )
+    return tuple(g.strip() for g in value)
+
+
+def _category_groups(s):
+    value = s.get("NEWSLETTER_CATEGORY_GROUPS", {})
+    if not isinstance(value, dict):
+        raise NewsletterSettingsError(
+            f"NEWSLETTER_CATEGORY_GROUPS is {value!r}: write a dict such as "
+            "{'Events': ['Events']}."
+        )
+    return {
+        str(category): _groups({name: groups}, name, ())
+        for category, groups in value.items()
+        for name in [f"NEWSLETTER_CATEGORY_GROUPS[{category!r}]"]
+    }
+
+
+def _digest_threshold(s):
+    value = s.get("NEWSLETTER_DIGEST_THRESHOLD", 3)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0 or value == 1:
+        raise NewsletterSettingsError(
+            f"NEWSLETTER_DIGEST_THRESHOLD is {value!r}: write 0 (never a digest) or a number "
+            "of posts, 2 or more, from which posts due at once go out as one digest."
+        )
+    return value
+
+
+def _digest_subject(s):
+    value = s.get("NEWSLETTER_DIGEST_SUBJECT", "{count} new articles from {site}")
+    try:
+        str(value).format(count=2, site="x")
+    except (KeyError, IndexError, ValueError):
+        raise NewsletterSettingsError(
+            f"NEWSLETTER_DIGEST_SUBJECT is {value!r}: only {{count}} and {{site}} may be used."
+        ) from None
+    return str(value)
+
+
+def _positive_int(s, name, default):
+    value = s.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise NewsletterSettingsError(f"{name} is {value!r}: write a positive whole number.")
+    return value
+
+
+def _path(s, name, default, base):
+    value = s.get(name, default)
+    if not value:
+        raise NewsletterSettingsError(f"{name} is empty: write a path such as {default!r}.")
+    path = Path(value)
+    return path if path.is_absolute() else base / path
+
+
+def _address(s, name, default):
+    value = str(s.get(name) or default)
+    _, addr = parseaddr(value)
+    try:
+        Address(addr_spec=addr)
+    except (ValueError, IndexError):
+        addr = ""
+    if "@" not in addr:
+        raise NewsletterSettingsError(
+            f"{name} is {value!r}: write an address such as 'Name <name@example.com>'."
+        )
+    return value
+
+
+def _addresses(s, name):
+    value = s.get(name) or ()
+    if isinstance(value, str):
+        value = [value]
+    return tuple(_address({name: v}, name, "") for v in value)
