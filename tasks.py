@@ -101,6 +101,28 @@ def preview(c):
     _build(SETTINGS_PUBLISH)
 
 
+@task(
+    help={
+        "dry-run": "do everything but deploy and send, and say what they would do",
+        "yes": "confirm a first send to a list that never received one without asking",
+        "commit": "commit the newsletter ledger to git after a send (--no-commit: don't)",
+    }
+)
+def publish(c, dry_run=False, yes=False, commit=True):
+    """Build, check, deploy, verify live, email new posts, report (see README "Publishing")."""
+    from pelican.log import console
+    from pelican.log import init as init_logging
+
+    from publish.command import run_publish
+
+    init_logging(level=None)  # Pelican's log and the progress bars share its console
+    code = run_publish(
+        ROOT, SETTINGS_PUBLISH, dry_run=dry_run, yes=yes, commit=commit, console=console
+    )
+    if code:
+        raise Exit(code=code)
+
+
 @task(help={"title": "the post's title", "category": "its category"})
 def new_post(c, title, category="Executive Coaching"):
     """Start a draft post with complete front matter in content/posts/."""

@@ -23,7 +23,10 @@ class Site:
     def __init__(self, folder):
         self.folder = Path(folder)
         self.content = self.folder / "content"
-        shutil.copytree(ROOT / "content", self.content)
+        # A fresh site: the project's newsletter ledger stays behind.
+        shutil.copytree(
+            ROOT / "content", self.content, ignore=shutil.ignore_patterns("newsletter-ledger.json*")
+        )
         self.output = self.folder / "output"
 
     def write_post(self, name, text):

@@ -1,0 +1,133 @@
+"""`invoke publish` as an author runs it: the real task in a copy of the project, on defaults."""
+
+import io
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+from conftest import ROOT
+from rich.console import Console
+
+from newsletter.send import baseline
+from newsletter.settings import read_settings as newsletter_settings
+from publish.build import build_site, load_settings
+from publish.command import is_interactive, run_publish
+
+PROJECT_FILES = ("tasks.py", "pelicanconf.py", "publishconf.py", "requirements.txt")
+PROJECT_FOLDERS = ("content", "plugins", "theme")
+NEW_POST = """Title: Curiosity Before Strategy
+Date: 2024-05-01 09:00
+Category: Executive Coaching
+Slug: curiosity-before-strategy
+Post-Id: 9d0c8f52-1111-4c8e-9b8a-000000000001
+Summary: Why the best plans start with a question.
+
+The first question matters more than the first answer.
+"""
+
+
+def git(cwd, *args):
+    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True,
+                          text=True).stdout.strip()
+
+
+@pytest.fixture
+def project(tmp_path):
+    """A copy of this project as a fresh git checkout, its posts baselined, one post new."""
+    folder = tmp_path / "project"
+    folder.mkdir()
+    for name in PROJECT_FILES:
+        shutil.copy(ROOT / name, folder / name)
+    for name in PROJECT_FOLDERS:
+        shutil.copytree(ROOT / name, folder / name,
+                        ignore=shutil.ignore_patterns("__pycache__", "newsletter-ledger.json*"))
+    (folder / ".gitignore").write_text("/output/\n/.cache/\n/outbox/\n/.env\n__pycache__/\n")
+    git(folder, "init", "--quiet", "--initial-branch=main")
+    git(folder, "config", "user.name", "Publish Test")
+    git(folder, "config", "user.email", "publish@example.org")
+    settings_file = folder / "publishconf.py"
+    overrides = {"CACHE_PATH": str(tmp_path / "cache")}
+    result = build_site(settings_file, overrides)
+    baseline(result.output_path, newsletter_settings(load_settings(settings_file, overrides)))
+    git(folder, "add", ".")
+    git(folder, "commit", "--quiet", "-m", "the site")
+    (folder / "content" / "posts" / "curiosity-before-strategy.md").write_text(NEW_POST)
+    return folder
+
+
+def test_invoke_publish_on_defaults_keeps_the_site_in_output_and_emails_to_the_outbox(project):
+    environ = {k: v for k, v in os.environ.items()
+               if not k.startswith(("DEPLOY_", "PUBLISH_", "MAILCHIMP_", "AWS_", "SITEURL"))}
+    done = subprocess.run(
+        [sys.executable, "-m", "invoke", "publish"], cwd=project, env={**environ, "COLUMNS": "200"},
+        capture_output=True, text=True, stdin=subprocess.DEVNULL, check=False,
+    )
+    printed = done.stdout + done.stderr
+    assert done.returncode == 0, printed
+    assert (project / "output/curiosity-before-strategy/index.html").is_file()
+    assert f"no DEPLOY_TARGET set: the site stays in {project / 'output'}" in printed
+    assert "not checked: the target is local" in printed
+    assert "the local outbox" in printed
+    emails = list((project / "outbox").glob("*-curiosity-before-strategy.eml"))
+    assert len(emails) == 1 and emails[0].name in printed
+    assert 'Newsletter: sent "Curiosity Before Strategy"' in git(project, "log", "-1",
+                                                                 "--format=%s")
+    assert "Published." in printed
+
+
+def test_a_bad_setting_stops_before_anything_happens(project):
+    screen = io.StringIO()
+    code = run_publish(project, project / "publishconf.py", environ={"DEPLOY_TARGET": "ftp"},
+                       console=Console(file=screen, width=200), interactive=False)
+    assert code == 2
+    assert screen.getvalue().startswith("publish: DEPLOY_TARGET is 'ftp': write one of 'none'")
+    assert "Nothing was built, deployed or sent." in screen.getvalue()
+    assert not (project / "output/curiosity-before-strategy").exists()
+
+
+def test_a_dry_run_exits_zero_and_leaves_everything_as_it_was(project):
+    screen = io.StringIO()
+    code = run_publish(project, project / "publishconf.py", dry_run=True, environ={},
+                       console=Console(file=screen, width=200), interactive=False)
+    assert code == 0, screen.getvalue()
+    assert not (project / "outbox").exists()
+    assert git(project, "status", "--porcelain") == "?? content/posts/curiosity-before-strategy.md"
+    assert "Dry run: nothing was deployed and nothing was sent." in screen.getvalue()
+
+
+class _Terminal:
+    def __init__(self, tty):
+        self.tty = tty
+
+    def isatty(self):
+        return self.tty
+
+
+def test_only_a_terminal_outside_ci_counts_as_interactive():
+    assert is_interactive({}, _Terminal(True))
+    assert not is_interactive({"CI": "true"}, _Terminal(True))
+    assert not is_interactive({}, _Terminal(False))
+
+
+def test_the_readme_main_job_runs_end_to_end_on_the_project_as_committed(tmp_path):
+    """README's first command: the committed content and ledger, no settings, no secrets."""
+    folder = tmp_path / "fresh"
+    folder.mkdir()
+    for name in PROJECT_FILES:
+        shutil.copy(ROOT / name, folder / name)
+    for name in PROJECT_FOLDERS:
+        shutil.copytree(ROOT / name, folder / name, ignore=shutil.ignore_patterns("__pycache__"))
+    environ = {k: v for k, v in os.environ.items()
+               if not k.startswith(("DEPLOY_", "PUBLISH_", "MAILCHIMP_", "AWS_", "SITEURL"))}
+    done = subprocess.run(
+        [sys.executable, "-m", "invoke", "publish"], cwd=folder, env={**environ, "COLUMNS": "200"},
+        capture_output=True, text=True, stdin=subprocess.DEVNULL, check=False,
+    )
+    printed = done.stdout + done.stderr
+    assert done.returncode == 0, printed
+    assert (folder / "output/should-your-work-speak-for-itself/index.html").is_file()
+    assert (folder / "output/feeds/all.atom.xml").is_file()
+    assert "Published." in printed
+    assert not any((folder / "outbox").glob("*.eml"))

@@ -1,0 +1,282 @@
+"""`invoke publish` end to end (plugins/publish/pipeline.py) on a copy of the real site.
+
+Real build, real checks, rsync to a folder that a real HTTP server on 127.0.0.1 serves
+as the "live" site, the real newsletter with its outbox backend and ledger, and a real
+git checkout for the ledger commit. Failures are injected by replacing one edge.
+"""
+
+import dataclasses
+import io
+import shutil
+import subprocess
+
+import pytest
+from browser_fixtures import StaticServer
+from conftest import ROOT, Site
+from rich.console import Console
+
+from newsletter.send import baseline
+from newsletter.settings import read_settings as newsletter_settings
+from publish.build import BuildError, load_settings
+from publish.command import setup
+from publish.deploy import DeployError
+from publish.gitcmd import GitError
+from publish.lock import publish_lock
+from publish.newsletter_bridge import NewsletterError
+from publish.pipeline import PublishOptions, publish
+from publish.report import lines
+
+NEW_POST = """Title: Curiosity Before Strategy
+Date: 2024-05-01 09:00
+Category: Executive Coaching
+Slug: curiosity-before-strategy
+Post-Id: 9d0c8f52-1111-4c8e-9b8a-000000000001
+Summary: Why the best plans start with a question.
+
+The first question matters more than the first answer.
+"""
+
+
+def git(cwd, *args):
+    return subprocess.run(
+        ["git", *args], cwd=cwd, check=True, capture_output=True, text=True
+    ).stdout.strip()
+
+
+class Harness:
+    """A git checkout of the site, a served deploy folder, and a way to publish."""
+
+    def __init__(self, folder, www, url):
+        self.folder, self.www, self.url = folder, www, url
+        self.content = folder / "content"
+        self.output = folder / "output"
+        self.overrides = {
+            "PATH": str(self.content),
+            "OUTPUT_PATH": str(self.output),
+            "CACHE_PATH": str(folder / ".cache" / "pelican"),
+            "SITEURL": url,
+        }
+        self.environ = {
+            "DEPLOY_TARGET": "rsync",
+            "DEPLOY_RSYNC_PATH": str(www),
+            "PUBLISH_VERIFY": "yes",
+            "PUBLISH_VERIFY_RETRIES": "1",
+            "PUBLISH_VERIFY_BACKOFF": "0",
+        }
+        self.text = ""
+
+    def write_post(self, name, text):
+        (self.content / "posts" / name).write_text(text, encoding="utf-8")
+
+    def setup(self, environ=None):
+        console = Console(file=io.StringIO(), width=160)
+        return setup(self.folder, ROOT / "publishconf.py", self.overrides,
+                     environ or self.environ, console)
+
+    def publish(self, dry_run=False, yes=False, commit=True, environ=None, **replace):
+        wired = self.setup(environ)
+        edges = dataclasses.replace(wired.edges, **replace)
+        report = publish(wired.settings, PublishOptions(dry_run, yes, commit), edges)
+        self.text = "\n".join(lines(report))
+        return report
+
+    def emails(self):
+        return sorted(p.name for p in (self.folder / "outbox").glob("*.eml"))
+
+    @property
+    def ledger(self):
+        return self.content / "newsletter-ledger.json"
+
+
+@pytest.fixture(scope="module")
+def web(tmp_path_factory):
+    """One HTTP server for the module: each test deploys into its own folder under it."""
+    root = tmp_path_factory.mktemp("web")
+    with StaticServer(root) as server:
+        server.root = root
+        yield server
+
+
+@pytest.fixture(scope="module")
+def baselined(tmp_path_factory):
+    """The real site in a git checkout, its posts baselined (they count as sent)."""
+    site = Site(tmp_path_factory.mktemp("baselined"))
+    folder = site.folder
+    git(folder, "init", "--quiet", "--initial-branch=main")
+    git(folder, "config", "user.name", "Publish Test")
+    git(folder, "config", "user.email", "publish@example.org")
+    (folder / ".gitignore").write_text("/output/\n/.cache/\n/outbox/\n/cache/\n")
+    site.build()
+    settings = load_settings(ROOT / "publishconf.py", {"PATH": str(site.content)})
+    baseline(site.output, newsletter_settings(settings))
+    git(folder, "add", ".")
+    git(folder, "commit", "--quiet", "-m", "the site, baselined")
+    return folder
+
+
+@pytest.fixture
+def harness(tmp_path, web, baselined, request):
+    """A copy of the baselined site with one new post, deployed under its own URL."""
+    name = request.node.name.replace("[", "-").replace("]", "")
+    www = web.root / name
+    www.mkdir()
+    folder = tmp_path / "site"
+    shutil.copytree(baselined, folder, ignore=shutil.ignore_patterns("output", "cache"))
+    h = Harness(folder, www, f"{web.url}/{name}")
+    h.write_post("curiosity-before-strategy.md", NEW_POST)
+    return h
+
+
+def test_publish_deploys_verifies_emails_once_and_commits_the_ledger(harness):
+    report = harness.publish()
+    assert report.ok, harness.text
+    assert [s.name for s in report.steps] == ["build", "check", "deploy", "verify", "send",
+                                              "ledger"]
+    assert [s.status for s in report.steps] == ["done"] * 6
+    assert (harness.www / "curiosity-before-strategy/index.html").is_file()
+    assert "curiosity-before-strategy/index.html" in report.deploy.uploaded
+    assert report.pages > 10
+    assert [e.title for e in report.emailed] == ["Curiosity Before Strategy"]
+    assert report.emailed[0].url == f"{harness.url}/curiosity-before-strategy/"
+    assert harness.emails() == [f"{harness.emails()[0][:10]}-curiosity-before-strategy.eml"]
+    assert report.emailed[0].where.startswith("campaign outbox-")
+    assert harness.emails()[0] in report.emailed[0].where
+    assert git(harness.folder, "log", "-1", "--format=%s") == (
+        'Newsletter: sent "Curiosity Before Strategy"'
+    )
+    assert git(harness.folder, "status", "--porcelain", "--", str(harness.ledger)) == ""
+    assert "committed content/newsletter-ledger.json as" in report.ledger
+    assert "verify     done" in harness.text and "1 page live" in harness.text
+
+    again = harness.publish()
+    assert again.ok, harness.text
+    assert again.emailed == []
+    assert (again.deploy.uploaded, again.deploy.deleted) == ((), ())
+    assert harness.emails() == harness.emails()[:1]
+    assert "unchanged: nothing to commit" in again.ledger
+
+
+def test_dry_run_deploys_nothing_sends_nothing_and_says_what_it_would_do(harness):
+    ledger = harness.ledger.read_text()
+    report = harness.publish(dry_run=True)
+    assert report.ok, harness.text
+    assert [s.status for s in report.steps] == ["done", "done", "dry run", "dry run", "dry run",
+                                                "dry run"]
+    assert list(harness.www.iterdir()) == []
+    assert harness.emails() == []
+    assert harness.ledger.read_text() == ledger
+    assert "curiosity-before-strategy/index.html" in report.deploy.uploaded
+    assert f"would check {harness.url}/curiosity-before-strategy/" in harness.text
+    assert "Would email: Curiosity Before Strategy" in harness.text
+    assert "would go as its own email to Articles through the local outbox" in harness.text
+    assert harness.text.endswith("Dry run: nothing was deployed and nothing was sent.")
+
+
+class _NewsletterWith:
+    """The real newsletter with one method replaced."""
+
+    def __init__(self, real, **methods):
+        self.real = real
+        self.methods = methods
+
+    def __getattr__(self, name):
+        return self.methods.get(name) or getattr(self.real, name)
+
+
+def _raise(error):
+    def fail(*args, **kwargs):
+        raise error
+
+    return fail
+
+
+def _deploy_then_lose_the_new_page(harness, deploy):
+    def deploy_and_lose(output, dry_run):
+        result = deploy(output, dry_run)
+        shutil.rmtree(harness.www / "curiosity-before-strategy")
+        return result
+
+    return deploy_and_lose
+
+
+FAILURES = {
+    "build": lambda h, e: {"build": _raise(BuildError("injected: the theme is broken"))},
+    "check": lambda h, e: {"newsletter": _NewsletterWith(
+        e.newsletter, check=lambda output: ["the newsletter email of x: injected"])},
+    "deploy": lambda h, e: {"deploy": _raise(DeployError("injected: rsync lost the link"))},
+    "verify": lambda h, e: {"deploy": _deploy_then_lose_the_new_page(h, e.deploy)},
+    "send": lambda h, e: {"newsletter": _NewsletterWith(
+        e.newsletter, send=_raise(NewsletterError("injected: the backend is down")))},
+    "ledger": lambda h, e: {"commit_ledger": _raise(GitError("injected: no git identity"))},
+}
+
+
+@pytest.mark.parametrize("step", list(FAILURES))
+def test_a_failure_at_any_step_stops_there_and_the_next_run_completes(harness, step):
+    edges = harness.setup().edges
+    report = harness.publish(**FAILURES[step](harness, edges))
+    assert not report.ok
+    assert report.failure.startswith(f"{step} failed:")
+    assert [s.name for s in report.steps if s.status == "failed"] == [step]
+    after = [s.name for s in report.steps][-1]
+    assert after == ("ledger" if step == "send" else step)  # a send may have partly gone
+    if step == "ledger":
+        assert len(harness.emails()) == 1  # sent, recorded in the ledger, not committed
+    else:
+        assert harness.emails() == []
+        assert "curiosity-before-strategy" not in harness.ledger.read_text()
+    if step == "verify":
+        assert f"{harness.url}/curiosity-before-strategy/ answered 404" in report.failure
+        assert "nothing was emailed" in report.failure
+
+    resumed = harness.publish()
+    assert resumed.ok, harness.text
+    assert len(harness.emails()) == 1
+    assert git(harness.folder, "log", "-1", "--format=%s").startswith("Newsletter: ")
+    assert git(harness.folder, "status", "--porcelain", "--", str(harness.ledger)) == ""
+
+
+def test_a_send_that_fails_part_way_still_commits_what_went_out(harness):
+    harness.write_post("second.md", NEW_POST.replace("Curiosity Before", "Questions Before")
+                            .replace("curiosity-before", "questions-before")
+                            .replace("000000000001", "000000000002"))
+    real = harness.setup().edges.newsletter
+
+    def send_one_then_fail(output, plan):
+        outcome = real.send(output, plan)
+        raise NewsletterError("injected: the connection dropped", outcome.emailed)
+
+    report = harness.publish(newsletter=_NewsletterWith(real, send=send_one_then_fail))
+    assert report.failure.startswith("send failed: injected")
+    assert [s.name for s in report.steps][-2:] == ["send", "ledger"]
+    assert report.steps[-1].status == "done"
+    assert len(report.emailed) == 2
+    assert git(harness.folder, "status", "--porcelain", "--", str(harness.ledger)) == ""
+
+
+def test_no_commit_leaves_the_ledger_for_the_author(harness):
+    report = harness.publish(commit=False)
+    assert report.ok
+    assert report.ledger.startswith("not committed (--no-commit)")
+    assert git(harness.folder, "status", "--porcelain", "--", str(harness.ledger)) != ""
+
+
+def test_a_second_publish_while_one_runs_is_refused(harness):
+    settings = harness.setup().settings
+    with publish_lock(settings.lock_path):
+        report = harness.publish()
+    assert report.steps == []
+    assert "another publish is running" in report.failure
+    assert harness.emails() == []
+
+
+def test_with_no_target_the_site_stays_in_output_and_the_report_says_so(harness):
+    report = harness.publish(environ={"DEPLOY_TARGET": ""})
+    assert report.ok, harness.text
+    deploy, verify = report.steps[2], report.steps[3]
+    assert (deploy.status, deploy.summary) == (
+        "skipped", f"no DEPLOY_TARGET set: the site stays in {harness.output}"
+    )
+    assert verify.status == "skipped" and "the target is local" in verify.summary
+    assert "through the local outbox" in harness.text
+    assert len(harness.emails()) == 1

