@@ -33,6 +33,10 @@ DEPLOY_S3_CACHE_CONTROL [{}]
     (kinds: document, asset, media, immutable). In the environment: a JSON object.
 DEPLOY_S3_WORKERS [8]
     Uploads at once.
+DEPLOY_EXCLUDE [the newsletter's folder, NEWSLETTER_OUTPUT_DIR: "newsletter"]
+    Top-level folders or files of output/ that stay on this machine: the email previews
+    are for the author's review (with sample unsubscribe links), not for the public site.
+    In the environment: comma-separated; an explicit empty list deploys everything.
 PUBLISH_VERIFY ["auto"]
     Check that each post about to be emailed is live: "auto" (for remote targets only),
     "yes" or "no".
@@ -138,6 +142,7 @@ class PublishSettings:
     s3: S3Settings | None = None
     verify: VerifySettings = VerifySettings()
     lock_path: Path = Path(".cache/publish.lock")
+    exclude: tuple = ()
 
     @property
     def target_settings(self):
@@ -192,6 +197,9 @@ def read_settings(pelican_settings, environ, project):
             backoff=get.number("PUBLISH_VERIFY_BACKOFF", 2.0, minimum=0),
         ),
         lock_path=_under(project, get.text("PUBLISH_LOCK_FILE", ".cache/publish.lock")),
+        exclude=get.names(
+            "DEPLOY_EXCLUDE", [pelican_settings.get("NEWSLETTER_OUTPUT_DIR") or "newsletter"]
+        ),
     )
 
 
@@ -329,6 +337,22 @@ class _Source:
         if text in ("0", "false", "no", "off"):
             return False
         raise PublishSettingsError(f"{name} is {value!r}: write yes or no.")
+
+    def names(self, name, default):
+        """Top-level names in output/: a list, or comma-separated text."""
+        value = self.environ.get(name, "")
+        if value == "":
+            value = self.settings.get(name, default)
+        if isinstance(value, str):
+            value = value.split(",")
+        if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+            raise PublishSettingsError(f"{name} is {value!r}: write a list of names.")
+        names = tuple(v.strip().strip("/") for v in value if v.strip().strip("/"))
+        if any("/" in n or n in (".", "..") for n in names):
+            raise PublishSettingsError(
+                f"{name} is {value!r}: name top-level folders or files of output/ only."
+            )
+        return names
 
     def mapping(self, name, kinds):
         value = self.raw(name, {})
