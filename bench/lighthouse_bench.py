@@ -16,8 +16,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from browser_fixtures import CHROMIUM, StaticServer
 from page_weight import ROOT, build, stock_copy
+
+sys.path.insert(0, str(ROOT / "tests"))
+from browser_fixtures import CHROMIUM, StaticServer  # noqa: E402
 
 WORK = Path(__file__).resolve().parent / ".work"
 LIGHTHOUSE = WORK / "node_modules" / ".bin" / "lighthouse"
