@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from newsletter import ledger as ledger_module
+from newsletter.atomic_file import file_mode
 from newsletter.ledger import (
     LedgerError,
     LedgerLocked,
@@ -52,7 +53,7 @@ def test_the_file_is_sorted_indented_json_with_a_schema_version(tmp_path):
     write_ledger(path, sent_ledger())
     text = path.read_text(encoding="utf-8")
     assert text == dumps(json.loads(text)) and text.endswith("}\n")
-    assert path.stat().st_mode & 0o777 == ledger_module.file_mode()  # not mkstemp's 0600
+    assert path.stat().st_mode & 0o777 == file_mode()  # not mkstemp's 0600
     data = read_ledger(path)
     assert data["schema"] == 1 and data["started"] == "2026-11-24T12:00:00Z"
     entry = data["posts"][post(1).post_id]

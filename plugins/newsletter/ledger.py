@@ -40,10 +40,11 @@ import fcntl
 import json
 import os
 import socket
-import tempfile
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+
+from .atomic_file import write_atomically
 
 SCHEMA = 1
 STEPS = ("creating", "created", "content_set", "checked", "tested", "sending", "scheduled",
@@ -103,13 +104,6 @@ def read_ledger(path):
     return data
 
 
-def file_mode():
-    """The mode a plain `open()` would give a new file (0644 with the usual umask)."""
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
 def dumps(data):
     """Sorted, indented, one key per line: a send shows up in `git diff` as a few lines."""
     return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
@@ -117,24 +111,7 @@ def dumps(data):
 
 def write_ledger(path, data):
     """Replace the ledger atomically: readers and crashes see the old or the new file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.fchmod(fd, file_mode())  # mkstemp's 0600 would follow the file into git
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(dumps(data))
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-    folder = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(folder)
-    finally:
-        os.close(folder)
+    write_atomically(path, dumps(data).encode("utf-8"))
 
 
 def record(data, *, key, state, now, posts=(), **fields):

@@ -10,8 +10,6 @@ Merge tags are filled with sample values so the message reads like the real thin
 """
 
 import json
-import os
-import tempfile
 import uuid
 from datetime import UTC, datetime
 from email import policy
@@ -20,7 +18,7 @@ from email.parser import BytesParser
 from email.utils import format_datetime
 from pathlib import Path
 
-from ..ledger import file_mode
+from ..atomic_file import write_atomically
 from ..render_email import SAMPLE_URLS, fill_merge_tags
 from .base import Backend, BackendError, Campaign, Delivery
 
@@ -57,7 +55,7 @@ class OutboxBackend(Backend):
             return None
 
     def _store(self, campaign):
-        _write_atomically(
+        write_atomically(
             self._campaigns / f"{campaign['id']}.json",
             (json.dumps(campaign, indent=2, sort_keys=True) + "\n").encode("utf-8"),
         )
@@ -87,7 +85,7 @@ class OutboxBackend(Backend):
     def set_content(self, campaign_id, email):
         campaign = self._require(campaign_id)
         message = self._message(campaign_id, email, to=self.to_address, subject=email.subject)
-        _write_atomically(self._campaigns / f"{campaign_id}.eml", bytes(message))
+        write_atomically(self._campaigns / f"{campaign_id}.eml", bytes(message))
         campaign["subject"] = email.subject
         self._store(campaign)
 
@@ -113,7 +111,7 @@ class OutboxBackend(Backend):
         )
         message["Date"] = format_datetime(self.clock())
         name = f"{self.clock():%Y-%m-%d-%H%M%S}-{email.name}-test.eml"
-        _write_atomically(self.folder / "tests" / name, bytes(message))
+        write_atomically(self.folder / "tests" / name, bytes(message))
 
     def send(self, campaign_id):
         campaign = self._require(campaign_id)
@@ -126,7 +124,7 @@ class OutboxBackend(Backend):
         message = BytesParser(policy=policy.SMTP).parsebytes(content.read_bytes())
         now = self.clock()
         message["Date"] = format_datetime(now)
-        _write_atomically(target, bytes(message))  # the rename is the delivery
+        write_atomically(target, bytes(message))  # the rename is the delivery
         campaign.update(status="sent", sent_at=now.isoformat())
         self._store(campaign)
         return Delivery("sent", now, self._shown(target))
@@ -178,18 +176,3 @@ class OutboxBackend(Backend):
             cte="quoted-printable",
         )
         return message
-
-
-def _write_atomically(path, data):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.fchmod(fd, file_mode())
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
