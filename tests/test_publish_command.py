@@ -57,15 +57,20 @@ def project(tmp_path):
     return folder
 
 
-def test_invoke_publish_on_defaults_keeps_the_site_in_output_and_emails_to_the_outbox(project):
+def invoke_publish(folder):
+    """`invoke publish` in `folder` as a newcomer runs it: no settings, no secrets, no terminal."""
     environ = {k: v for k, v in os.environ.items()
                if not k.startswith(("DEPLOY_", "PUBLISH_", "MAILCHIMP_", "AWS_", "SITEURL"))}
     done = subprocess.run(
-        [sys.executable, "-m", "invoke", "publish"], cwd=project, env={**environ, "COLUMNS": "200"},
+        [sys.executable, "-m", "invoke", "publish"], cwd=folder, env={**environ, "COLUMNS": "200"},
         capture_output=True, text=True, stdin=subprocess.DEVNULL, check=False,
     )
-    printed = done.stdout + done.stderr
-    assert done.returncode == 0, printed
+    return done.returncode, done.stdout + done.stderr
+
+
+def test_invoke_publish_on_defaults_keeps_the_site_in_output_and_emails_to_the_outbox(project):
+    code, printed = invoke_publish(project)
+    assert code == 0, printed
     assert (project / "output/curiosity-before-strategy/index.html").is_file()
     assert f"no DEPLOY_TARGET set: the site stays in {project / 'output'}" in printed
     assert "not checked: the target is local" in printed
@@ -119,14 +124,8 @@ def test_the_readme_main_job_runs_end_to_end_on_the_project_as_committed(tmp_pat
         shutil.copy(ROOT / name, folder / name)
     for name in PROJECT_FOLDERS:
         shutil.copytree(ROOT / name, folder / name, ignore=shutil.ignore_patterns("__pycache__"))
-    environ = {k: v for k, v in os.environ.items()
-               if not k.startswith(("DEPLOY_", "PUBLISH_", "MAILCHIMP_", "AWS_", "SITEURL"))}
-    done = subprocess.run(
-        [sys.executable, "-m", "invoke", "publish"], cwd=folder, env={**environ, "COLUMNS": "200"},
-        capture_output=True, text=True, stdin=subprocess.DEVNULL, check=False,
-    )
-    printed = done.stdout + done.stderr
-    assert done.returncode == 0, printed
+    code, printed = invoke_publish(folder)
+    assert code == 0, printed
     assert (folder / "output/should-your-work-speak-for-itself/index.html").is_file()
     assert (folder / "output/feeds/all.atom.xml").is_file()
     assert "Published." in printed
