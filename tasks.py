@@ -269,3 +269,17 @@ def newsletter_baseline(c, send=None):
     result = _build(SETTINGS_PUBLISH)
     report = _newsletter_call(baseline, result.output_path, _newsletter(), keep=send or ())
     print("\n".join(report.lines()))
+
+
+@task(help={"slug": "the post whose scheduled email should not go out"})
+def newsletter_cancel(c, slug):
+    """Unschedule the Mailchimp campaign of SLUG and mark it cancelled in the ledger."""
+    from dotenv import load_dotenv
+
+    from newsletter.backends import choose_backend
+    from newsletter.backends.mailchimp_backend import cancel
+
+    load_dotenv(ROOT / ".env")
+    settings = _newsletter()
+    backend = _newsletter_call(choose_backend, settings)
+    print("\n".join(_newsletter_call(cancel, settings, slug, backend)))

@@ -34,6 +34,20 @@ NEWSLETTER_FROM ("<SITENAME> <newsletter@<domain>>"): From: of outbox messages.
 NEWSLETTER_TO ("<SITENAME> subscribers <subscribers@<domain>>"): To: of outbox messages.
 NEWSLETTER_TEST_TO ([]): addresses that get a test email before each send (as
     `invoke newsletter-send --test-to ADDRESS` does).
+
+Mailchimp (used when MAILCHIMP_API_KEY is set; the key, MAILCHIMP_LIST_ID and
+MAILCHIMP_API_URL come from the environment or .env, never from these files):
+NEWSLETTER_MAILCHIMP_LIST_ID (None): the list (audience) campaigns go to, when
+    MAILCHIMP_LIST_ID is not set; None: the list_id of NEWSLETTER_AUDIENCE_FILE.
+NEWSLETTER_MAILCHIMP_FROM_NAME, NEWSLETTER_MAILCHIMP_REPLY_TO (None): the campaigns'
+    from name and reply-to address; None: the list's campaign defaults.
+NEWSLETTER_MAILCHIMP_SEND ("send"): "send" at once, or "schedule" for the first
+    quarter-hour after NEWSLETTER_MAILCHIMP_SCHEDULE_DELAY minutes (60), so that the
+    author can still cancel (invoke newsletter-cancel SLUG). Scheduling needs a paid plan.
+NEWSLETTER_MAILCHIMP_TIMEOUT (30): seconds to wait for each answer.
+NEWSLETTER_MAILCHIMP_ATTEMPTS (5), NEWSLETTER_MAILCHIMP_BACKOFF (1.0),
+NEWSLETTER_MAILCHIMP_BACKOFF_CAP (30): tries per request after a 429, a 5xx or a network
+    error, the first wait in seconds (doubling, with jitter) and the longest one.
 """
 
 import json
@@ -46,10 +60,27 @@ from urllib.parse import urlsplit
 PRODUCTION_SITEURL = "https://www.thepossibilitypractice.com"
 DEFAULT_GROUPS = ("Articles", "Events", "Executive Coaching Group")
 CONTENT_MODES = ("full", "summary")
+SEND_MODES = ("send", "schedule")
 
 
 class NewsletterSettingsError(ValueError):
     """A NEWSLETTER_* setting cannot be used; the message names it and the fix."""
+
+
+@dataclass(frozen=True)
+class MailchimpSettings:
+    """NEWSLETTER_MAILCHIMP_*; `audience_path` is NEWSLETTER_AUDIENCE_FILE (group ids)."""
+
+    list_id: str = ""
+    from_name: str = ""
+    reply_to: str = ""
+    send_mode: str = "send"
+    schedule_delay: int = 60  # minutes
+    timeout: float = 30.0
+    attempts: int = 5
+    backoff: float = 1.0
+    backoff_cap: float = 30.0
+    audience_path: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -76,6 +107,7 @@ class NewsletterSettings:
     theme_templates: Path | None = None
     date_format: str = "%B %-d, %Y"
     lang: str = "en"
+    mailchimp: MailchimpSettings = field(default_factory=MailchimpSettings)
 
     @property
     def domain(self):
@@ -119,6 +151,7 @@ def read_settings(pelican_settings):
         theme_templates=Path(s["THEME"]) / "templates" / "newsletter" if s.get("THEME") else None,
         date_format=str(s.get("DEFAULT_DATE_FORMAT") or "%B %-d, %Y"),
         lang=str(s.get("DEFAULT_LANG") or "en"),
+        mailchimp=_mailchimp(s, content_path),
     )
     domain = settings.domain
     from_address = _address(s, "NEWSLETTER_FROM", formataddr((site_name, f"newsletter@{domain}")))
@@ -269,3 +302,37 @@ def _addresses(s, name):
     if isinstance(value, str):
         value = [value]
     return tuple(_address({name: v}, name, "") for v in value)
+
+
+def _mailchimp(s, content_path):
+    reply_to = str(s.get("NEWSLETTER_MAILCHIMP_REPLY_TO") or "")
+    if reply_to:
+        _address({"NEWSLETTER_MAILCHIMP_REPLY_TO": reply_to}, "NEWSLETTER_MAILCHIMP_REPLY_TO", "")
+        if parseaddr(reply_to)[1] != reply_to:
+            raise NewsletterSettingsError(
+                f"NEWSLETTER_MAILCHIMP_REPLY_TO is {reply_to!r}: write the address alone, "
+                "e.g. 'karen@example.com' (the name is NEWSLETTER_MAILCHIMP_FROM_NAME)."
+            )
+    audience = s.get("NEWSLETTER_AUDIENCE_FILE", "audience.json")
+    return MailchimpSettings(
+        list_id=str(s.get("NEWSLETTER_MAILCHIMP_LIST_ID") or ""),
+        from_name=str(s.get("NEWSLETTER_MAILCHIMP_FROM_NAME") or ""),
+        reply_to=reply_to,
+        send_mode=_choice(s, "NEWSLETTER_MAILCHIMP_SEND", "send", SEND_MODES),
+        schedule_delay=_number(s, "NEWSLETTER_MAILCHIMP_SCHEDULE_DELAY", 60, 0, whole=True),
+        timeout=_number(s, "NEWSLETTER_MAILCHIMP_TIMEOUT", 30.0, 0.001),
+        attempts=_positive_int(s, "NEWSLETTER_MAILCHIMP_ATTEMPTS", 5),
+        backoff=_number(s, "NEWSLETTER_MAILCHIMP_BACKOFF", 1.0, 0),
+        backoff_cap=_number(s, "NEWSLETTER_MAILCHIMP_BACKOFF_CAP", 30.0, 0),
+        audience_path=content_path / audience if audience else None,
+    )
+
+
+def _number(s, name, default, minimum, whole=False):
+    value = s.get(name, default)
+    kinds = (int,) if whole else (int, float)
+    if isinstance(value, bool) or not isinstance(value, kinds) or value < minimum:
+        what = "whole number" if whole else "number"
+        raise NewsletterSettingsError(f"{name} is {value!r}: write a {what} of at least "
+                                      f"{minimum}.")
+    return value
