@@ -277,7 +277,7 @@ def newsletter_cancel(c, slug):
     from dotenv import load_dotenv
 
     from newsletter.backends import choose_backend
-    from newsletter.backends.mailchimp_backend import cancel
+    from newsletter.send import cancel
 
     load_dotenv(ROOT / ".env")
     settings = _newsletter()

@@ -19,8 +19,7 @@ from test_mailchimp_backend_support import (
 
 import tasks
 from newsletter.backends import BackendError
-from newsletter.backends.mailchimp_backend import cancel
-from newsletter.send import SendError, send, status
+from newsletter.send import SendError, cancel, send, status
 
 NOW = datetime(2030, 1, 7, 12, 3, 20, tzinfo=UTC)
 

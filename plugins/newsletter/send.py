@@ -9,6 +9,7 @@ Entry points (the tasks and `invoke publish` call these; they print the reports)
   half-done email first. Exactly once per post, whatever happened to the previous run.
 - `preview(output, settings, slug)`: where a post's rendered email is.
 - `baseline(output, settings, keep=...)`: mark what is published as not to be sent.
+- `cancel(settings, slug, backend)`: stop a scheduled or half-sent email (newsletter-cancel).
 
 `output` is a built site (publishconf.py): the emails sent are the files the build
 rendered and checked, next to the pages that were deployed.
@@ -21,7 +22,15 @@ from pathlib import Path
 from .backends import BackendError, Delivery, choose_backend
 from .due import decide, digest_preview
 from .email_checks import check_email
-from .ledger import LedgerFile, ledger_lock, new_ledger, read_ledger, with_baseline, write_ledger
+from .ledger import (
+    IN_PROGRESS,
+    LedgerFile,
+    ledger_lock,
+    new_ledger,
+    read_ledger,
+    with_baseline,
+    write_ledger,
+)
 from .model import PREVIEW_FILE, TEXT_FILE, Email, load_posts, read_parts
 from .render_email import render_digest
 
@@ -396,3 +405,43 @@ def preview(output_path, settings, slug=None):
         post = matches[0]
     return PreviewReport(post, post.folder / PREVIEW_FILE,
                          f"{settings.output_dir}/{post.slug}/")
+
+
+def cancel(settings, slug, backend, *, clock=None):
+    """Stop the email of post `slug` (a slug or post identity) from going out, and mark it
+    `cancelled` in the ledger; the lines to print.
+
+    A scheduled campaign is unscheduled first; one stopped half-way keeps its draft in
+    Mailchimp (send it from there if the author changes their mind). A sent one cannot be
+    cancelled. Runs under the ledger's lock, like a send.
+    """
+    now = (clock or (lambda: datetime.now(UTC)))()
+    with ledger_lock(settings.ledger_path):
+        data = read_ledger(settings.ledger_path) or {"posts": {}}
+        matches = [e for pid, e in data["posts"].items() if slug in (pid, e.get("slug"))]
+        if not matches:
+            raise BackendError(f"the ledger {settings.ledger_path} has no post {slug!r}: "
+                               "invoke newsletter-status lists them.")
+        entry = matches[0]
+        state, campaign_id = entry["state"], entry.get("campaign_id")
+        if state == "cancelled":
+            return [f"{slug}: already cancelled."]
+        if state not in (*IN_PROGRESS, "scheduled"):
+            raise BackendError(f"{slug} is '{state}' in the ledger: there is nothing to cancel.")
+        if entry.get("backend") != backend.name:
+            raise BackendError(f"{slug} was started with the {entry.get('backend')} backend; "
+                               f"cancel it with that one (this is {backend.name}).")
+        lines = []
+        campaign = backend.get(campaign_id) if campaign_id else None
+        if campaign is not None and campaign.status == "sent":
+            raise BackendError(f"campaign {campaign_id} of {slug} has already gone out; it "
+                               "cannot be cancelled (invoke newsletter-send records it).")
+        if campaign is not None and campaign.status == "scheduled":
+            backend.unschedule(campaign_id)
+            lines.append(f"{slug}: campaign {campaign_id} unscheduled; it stays in Mailchimp "
+                         "as a draft.")
+        LedgerFile(settings.ledger_path, data).record(key=entry["email"], state="cancelled",
+                                                      now=now)
+        lines.append(f"{slug}: cancelled in the ledger {settings.ledger_path}; it will not be "
+                     "sent. Commit the ledger.")
+        return lines

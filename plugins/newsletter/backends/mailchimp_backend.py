@@ -26,7 +26,6 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from ..ledger import IN_PROGRESS, LedgerFile, ledger_lock, read_ledger
 from .base import Backend, BackendError, Campaign, Delivery
 from .mailchimp_api import MailchimpApi, NotFound, Refused, RetryPolicy, Unavailable, retry_delay
 
@@ -506,43 +505,3 @@ def _read_audience(path):
 
 
 # invoke newsletter-cancel ----------------------------------------------------------------
-
-
-def cancel(settings, slug, backend, *, clock=None):
-    """Stop the email of post `slug` (a slug or post identity) from going out, and mark it
-    `cancelled` in the ledger; the lines to print.
-
-    A scheduled campaign is unscheduled first; one stopped half-way keeps its draft in
-    Mailchimp (send it from there if the author changes their mind). A sent one cannot be
-    cancelled. Runs under the ledger's lock, like a send.
-    """
-    now = (clock or (lambda: datetime.now(UTC)))()
-    with ledger_lock(settings.ledger_path):
-        data = read_ledger(settings.ledger_path) or {"posts": {}}
-        matches = [e for pid, e in data["posts"].items() if slug in (pid, e.get("slug"))]
-        if not matches:
-            raise BackendError(f"the ledger {settings.ledger_path} has no post {slug!r}: "
-                               "invoke newsletter-status lists them.")
-        entry = matches[0]
-        state, campaign_id = entry["state"], entry.get("campaign_id")
-        if state == "cancelled":
-            return [f"{slug}: already cancelled."]
-        if state not in (*IN_PROGRESS, "scheduled"):
-            raise BackendError(f"{slug} is '{state}' in the ledger: there is nothing to cancel.")
-        if entry.get("backend") != backend.name:
-            raise BackendError(f"{slug} was started with the {entry.get('backend')} backend; "
-                               f"cancel it with that one (this is {backend.name}).")
-        lines = []
-        campaign = backend.get(campaign_id) if campaign_id else None
-        if campaign is not None and campaign.status == "sent":
-            raise BackendError(f"campaign {campaign_id} of {slug} has already gone out; it "
-                               "cannot be cancelled (invoke newsletter-send records it).")
-        if campaign is not None and campaign.status == "scheduled":
-            backend.unschedule(campaign_id)
-            lines.append(f"{slug}: campaign {campaign_id} unscheduled; it stays in Mailchimp "
-                         "as a draft.")
-        LedgerFile(settings.ledger_path, data).record(key=entry["email"], state="cancelled",
-                                                      now=now)
-        lines.append(f"{slug}: cancelled in the ledger {settings.ledger_path}; it will not be "
-                     "sent. Commit the ledger.")
-        return lines
