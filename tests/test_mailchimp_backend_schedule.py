@@ -55,6 +55,8 @@ def test_a_time_off_the_quarter_hour_is_rounded_up_and_said(newsletter, mailchim
     assert "quarter-hours only" in caplog.text and "2030-01-07 13:15 UTC" in caplog.text
     assert "13:03:20" in caplog.text
     assert ledger_entries(settings)[CAREER]["state"] == "scheduled"
+    assert ledger_entries(settings)[CAREER]["scheduled_for"] == "2030-01-07T13:15:00Z"
+    assert report.results[0].line().endswith(", goes out 2030-01-07 13:15 UTC")
     assert not server.calls("POST", "/actions/send$")
 
 

@@ -81,6 +81,7 @@ class EmailResult:
     location: str | None = None
     resumed_from: str | None = None
     tested_to: tuple = ()
+    scheduled_for: datetime | None = None
 
     def line(self):
         what = f"digest of {len(self.slugs)} posts" if self.kind == "digest" else self.slugs[0]
@@ -93,6 +94,8 @@ class EmailResult:
             done += f", resumed after '{self.resumed_from}'"
         if self.tested_to:
             done += f", test sent to {', '.join(self.tested_to)}"
+        if self.scheduled_for:
+            done += f", goes out {self.scheduled_for.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
         return done
 
 
@@ -313,9 +316,14 @@ def run_email(planned, email, backend, ledger, *, test_to=(), clock=None):
             delivery = backend.send(campaign_id)
         else:
             delivery = _delivery(campaign)
-    state = step(delivery.state, **_where(delivery.location))
+    scheduled_for = delivery.at if delivery.state == "scheduled" else None
+    when = {}
+    if scheduled_for:
+        when["scheduled_for"] = f"{scheduled_for.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}"
+    state = step(delivery.state, **_where(delivery.location), **when)
     return _result(planned, email, state, backend, campaign_id, delivery.location,
-                   resumed_from=planned.resume_from, tested_to=tested)
+                   resumed_from=planned.resume_from, tested_to=tested,
+                   scheduled_for=scheduled_for)
 
 
 def _delivery(campaign):
