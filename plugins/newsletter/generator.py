@@ -1,8 +1,11 @@
 """The build half of the newsletter: render and check every post's email, then write it.
 
 At `all_generators_finalized` (every post read, every link resolvable, nothing written
-yet) each post's email is rendered and checked; any problem stops the build with one
-message listing them all. Otherwise the generator writes, per post,
+yet) each post's email is composed and checked (`post_email`, on every core for many:
+`email_pool`), or taken from the cache of earlier builds (`email_cache`) when nothing it
+is made of changed; any problem stops the build with one message listing them all.
+Otherwise a thread starts writing, per post, while Pelican writes the site
+(`email_writer`), and `generate_output` waits for it:
 output/<NEWSLETTER_OUTPUT_DIR>/<slug>/{index.html, email.txt, email.html.txt, meta.json}.
 
 A build only renders: no network, no ledger. It runs many times (autoreload), so the
@@ -10,26 +13,15 @@ folder is rewritten whole each time and never keeps a stale email.
 """
 
 import os
-import shutil
-from dataclasses import replace
 from pathlib import Path
 
 from pelican.generators import ArticlesGenerator, PagesGenerator
-from pelican.utils import truncate_html_words
 
-from .email_checks import check_email
-from .html_transform import absolutize
-from .model import (
-    HTML_FILE,
-    PREVIEW_FILE,
-    TEXT_FILE,
-    PostRecord,
-    SiteInfo,
-    content_hash,
-    write_record,
-)
-from .post_fields import newsletter_fields, plain
-from .render_email import fill_merge_tags, render_post
+from .email_cache import EmailCache, shared_fingerprint
+from .email_pool import compose_all
+from .email_writer import EmailWriter, wait_for_unfinished
+from .post_email import FRONT_MATTER, PostSource, SummaryRule
+from .render_email import EmailTemplates
 from .settings import NewsletterSettingsError, read_settings
 
 
@@ -45,14 +37,15 @@ class NewsletterBuildError(Exception):
 
 
 class NewsletterGenerator:
-    """Pelican generator: `prepare` renders and checks, `generate_output` writes."""
+    """Pelican generator: `prepare` renders and checks, then starts writing;
+    `generate_output` waits for the writing to end."""
 
     def __init__(self, context, settings, path, theme, output_path, *args, **kwargs):
         self.context = context
         self.settings = settings
         self.output_path = output_path
-        self.newsletter = None
-        self.emails = None  # [(PostRecord, RenderedEmail | None)] once prepared
+        self.writer = None  # an EmailWriter, started once every email passed its checks
+        wait_for_unfinished()  # before Pelican empties the output folder
 
     def prepare(self, articles, pages):
         """Render and check every email; NewsletterBuildError lists all problems."""
@@ -65,12 +58,13 @@ class NewsletterGenerator:
             raise NewsletterBuildError([
                 "settings: posts have no identity: put 'post_identity' before 'newsletter' "
                 "in PLUGINS (the ledger knows posts by it)."])
+        posts = [read_post(article, status, ns, self.settings) for article, status in articles]
         emails = []
-        for article, status in articles:
-            record, rendered, article_problems = build_email(article, status, ns, self.settings)
+        for (article, _), email in zip(articles, post_emails(posts, ns, self.settings),
+                                       strict=True):
             where = os.path.relpath(article.source_path)
-            problems += [f"{where}: newsletter: {p}" for p in article_problems]
-            emails.append((record, rendered))
+            problems += [f"{where}: newsletter: {p}" for p in email.problems]
+            emails.append((email.record, email.rendered))
         slugs = {}
         for record, _ in emails:
             if record.slug in slugs:
@@ -81,81 +75,59 @@ class NewsletterGenerator:
             slugs[record.slug] = record.source
         if problems:
             raise NewsletterBuildError(problems)
-        self.newsletter, self.emails = ns, emails
+        self.writer = EmailWriter(Path(self.output_path) / ns.output_dir, emails)
+        self.writer.start()
 
     def generate_output(self, writer):
-        if self.emails is None:
-            return
-        target = Path(self.output_path) / self.newsletter.output_dir
-        shutil.rmtree(target, ignore_errors=True)
-        for record, rendered in self.emails:
-            folder = target / record.slug
-            write_record(folder, record)
-            if rendered is None:
-                continue
-            preview = fill_merge_tags(rendered.html, record.site.name)
-            (folder / PREVIEW_FILE).write_text(preview, encoding="utf-8")
-            (folder / HTML_FILE).write_text(rendered.html, encoding="utf-8")
-            (folder / TEXT_FILE).write_text(rendered.text, encoding="utf-8")
+        if self.writer is not None:
+            self.writer.wait()
 
 
-def build_email(article, status, ns, pelican_settings):
-    """(PostRecord, RenderedEmail or None, problems) for one Pelican article."""
+def post_emails(posts, ns, pelican_settings):
+    """The PostEmail of each PostSource, in order: cached by an earlier build, else
+    composed now (and cached for the next)."""
+    templates = EmailTemplates(ns.theme_templates)
+    summary_rule = SummaryRule(
+        pelican_settings.get("SUMMARY_MAX_LENGTH") or 50,
+        pelican_settings.get("SUMMARY_END_SUFFIX", "…"),
+    )
+    cache = EmailCache(pelican_settings, shared_fingerprint(ns, summary_rule, templates))
+    keys = [cache.key(post) for post in posts]
+    found = {key: cache.get(key) for key in keys}
+    missing = {key: post for key, post in zip(keys, posts, strict=True) if found[key] is None}
+    composed = compose_all(list(missing.values()), ns, templates, summary_rule)
+    for key, email in zip(missing, composed, strict=True):
+        cache.put(key, email)
+        found[key] = email
+    cache.save()
+    return [found[key] for key in keys]
+
+
+def read_post(article, status, ns, pelican_settings):
+    """The PostSource of a Pelican article: all its email is made of, as plain values."""
     siteurl = ns.siteurl
     if status == "draft":
         path = pelican_settings["ARTICLE_URL"].format(**article.url_format)
     else:
         path = article.url
-    url = f"{siteurl}/{path}"
-    content = absolutize(
-        article.get_content(siteurl), url, max_image_width=ns.image_max_width
-    )
-    raw_summary = article.metadata.get("summary")
-    if raw_summary:
-        summary = absolutize(article._update_content(raw_summary, siteurl), url)
-    else:
-        summary = truncate_html_words(
-            content,
-            pelican_settings.get("SUMMARY_MAX_LENGTH") or 50,
-            pelican_settings.get("SUMMARY_END_SUFFIX", "…"),
-        )
-    category = getattr(getattr(article, "category", None), "name", "")
-    fields, problems = newsletter_fields(
-        article.metadata, title=article.title, summary_html=summary, category=category,
-        settings=ns,
-    )
-    author = getattr(getattr(article, "author", None), "name", "")
-    record = PostRecord(
+    raw_summary = article.metadata.get("summary") or ""
+    return PostSource(
         post_id=article.post_id,
         slug=article.slug,
-        title=plain(article.title),
-        url=url,
+        title=article.title,
+        url=f"{siteurl}/{path}",
         date=article.date,
         date_text=article.date.strftime(ns.date_format),
         status=status,
-        newsletter=fields.newsletter,
-        groups=fields.groups,
-        subject=fields.subject,
-        preview=fields.preview,
-        content_hash=content_hash(
-            title=article.title, subject=fields.subject, preview=fields.preview,
-            content=article._content, summary=raw_summary or "",
-        ),
-        author=author,
-        category=category,
-        summary_html=summary,
         source=Path(article.relative_source_path).as_posix(),
-        site=SiteInfo(ns.site_name, ns.site_tagline, siteurl),
+        author=getattr(getattr(article, "author", None), "name", ""),
+        category=getattr(getattr(article, "category", None), "name", ""),
+        content=article.get_content(siteurl),
+        raw_content=article._content,
+        raw_summary=raw_summary,
+        summary=article._update_content(raw_summary, siteurl) if raw_summary else "",
+        front_matter={k: article.metadata[k] for k in FRONT_MATTER if k in article.metadata},
     )
-    if status == "hidden" or not fields.newsletter:
-        return record, None, problems
-    body = content if ns.content == "full" else summary
-    rendered = render_post(record, body, theme_templates=ns.theme_templates, lang=ns.lang)
-    problems += check_email(
-        rendered.html, rendered.text, rendered.subject,
-        max_html_bytes=ns.max_html_bytes, max_subject=ns.max_subject,
-    )
-    return replace(record, has_email=True), rendered, problems
 
 
 def _folder_conflicts(output_dir, contents):

@@ -56,34 +56,28 @@ def absolutize(html, base_url, *, max_image_width=None):
     way. Images with a `width` over `max_image_width` get that width (and lose their
     `height`, which CSS `height: auto` then keeps in proportion).
     """
-    ids = _Ids()
-    ids.feed(html)
-    ids.close()
-    rewriter = _Rewriter(base_url, max_image_width, ids.ids)
+    rewriter = _Rewriter(base_url, max_image_width)
     rewriter.feed(html)
     rewriter.close()
-    return "".join(rewriter.out)
-
-
-class _Ids(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.ids = set()
-
-    def handle_starttag(self, tag, attrs):
-        attributes = dict(attrs)
-        for name in ("id", "name") if tag == "a" else ("id",):
-            if attributes.get(name):
-                self.ids.add(attributes[name])
+    return rewriter.result()
 
 
 class _Rewriter(HTMLParser):
-    def __init__(self, base_url, max_image_width, ids):
+    """One pass over the HTML. A tag with a #fragment link waits for the end of the
+    document, where every element id (the fragment's possible target) is known."""
+
+    def __init__(self, base_url, max_image_width):
         super().__init__(convert_charrefs=False)
         self.base_url = base_url
         self.max_image_width = max_image_width
-        self.ids = ids
+        self.ids = set()
         self.out = []
+        self.waiting = []  # (index in out, tag, attrs, source text)
+
+    def result(self):
+        for index, tag, attrs, source in self.waiting:
+            self.out[index] = self._tag(tag, attrs, source)
+        return "".join(self.out)
 
     def _resolve_srcset(self, value):
         candidates = []
@@ -93,7 +87,7 @@ class _Rewriter(HTMLParser):
                 candidates.append(" ".join([resolve(words[0], self.base_url), *words[1:]]))
         return ", ".join(candidates)
 
-    def _tag(self, tag, attrs):
+    def _tag(self, tag, attrs, source):
         new = []
         for name, value in attrs:
             if value is not None and name in URL_ATTRIBUTES:
@@ -109,7 +103,7 @@ class _Rewriter(HTMLParser):
                     if attribute[0] == "width":
                         attribute[1] = str(self.max_image_width)
         if new == [list(a) for a in attrs]:
-            return self.get_starttag_text()
+            return source
         rendered = "".join(
             f" {name}" if value is None else f' {name}="{escape(value, quote=True)}"'
             for name, value in new
@@ -117,10 +111,22 @@ class _Rewriter(HTMLParser):
         return f"<{tag}{rendered}>"
 
     def handle_starttag(self, tag, attrs):
-        self.out.append(self._tag(tag, attrs))
+        attributes = dict(attrs)
+        for name in ("id", "name") if tag == "a" else ("id",):
+            if attributes.get(name):
+                self.ids.add(attributes[name])
+        source = self.get_starttag_text()
+        if any(
+            value is not None and name in URL_ATTRIBUTES and value.strip().startswith("#")
+            for name, value in attrs
+        ):
+            self.waiting.append((len(self.out), tag, attrs, source))
+            self.out.append("")
+        else:
+            self.out.append(self._tag(tag, attrs, source))
 
     def handle_startendtag(self, tag, attrs):
-        self.out.append(self._tag(tag, attrs))
+        self.handle_starttag(tag, attrs)
 
     def handle_endtag(self, tag):
         self.out.append(f"</{tag}>")
@@ -169,13 +175,31 @@ def _wrap(block, width):
         if preformatted:
             lines.append((rest if lines else first) + line)
             continue
-        wrapped = textwrap.wrap(
-            line, width=max(width - len(first), 20),
-            break_long_words=False, break_on_hyphens=False,
-        ) or [""]
-        for part in wrapped:
+        for part in _fill(line, max(width - len(first), 20)):
             lines.append((rest if lines else first) + part)
     return "\n".join(line.rstrip() for line in lines)
+
+
+def _fill(line, width):
+    """The lines `textwrap.wrap(line, width, break_long_words=False,
+    break_on_hyphens=False) or [""]` gives, found with string searches when the words
+    are joined by single spaces, as `_TextMaker` leaves them (textwrap's general
+    machinery was most of the cost of a build's emails); textwrap itself otherwise."""
+    if " ".join(line.split()) != line:
+        return textwrap.wrap(
+            line, width=width, break_long_words=False, break_on_hyphens=False
+        ) or [""]
+    lines, start = [], 0
+    while len(line) - start > width:
+        cut = line.rfind(" ", start, start + width + 1)
+        if cut == -1:  # a word longer than the line goes on a line of its own
+            cut = line.find(" ", start)
+            if cut == -1:
+                break
+        lines.append(line[start:cut])
+        start = cut + 1
+    lines.append(line[start:])
+    return lines
 
 
 class _TextMaker(HTMLParser):

@@ -2,15 +2,16 @@
 subject and preview text.
 
 Templates are Jinja2 files in `templates/` beside this module; a theme can override any
-of them from `<THEME>/templates/newsletter/`. CSS is inlined with css_inline (many email
-clients drop <style> blocks); the @media rules, which cannot be inlined, stay in a
-`<style data-css-inline="keep">`.
+of them from `<THEME>/templates/newsletter/`; `EmailTemplates` reads them once per build.
+CSS is inlined with css_inline (many email clients drop <style> blocks); the @media
+rules, which cannot be inlined, stay in a `<style data-css-inline="keep">`.
 The HTML and text carry Mailchimp's merge tags; `fill_merge_tags` swaps in sample values
 for the local preview and the outbox.
 """
 
+import hashlib
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -42,21 +43,52 @@ class RenderedEmail:
     text: str  # with merge tags
 
 
-@lru_cache(maxsize=8)
-def _environment(theme_templates):
-    loaders = [jinja2.FileSystemLoader(str(TEMPLATES))]
-    if theme_templates and Path(theme_templates).is_dir():
-        loaders.insert(0, jinja2.FileSystemLoader(str(theme_templates)))
-    return jinja2.Environment(
-        loader=jinja2.ChoiceLoader(loaders),
-        autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default=False),
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-    )
+class EmailTemplates:
+    """Every template file (a theme's overrides first, then ours), read once.
+
+    Rendering and `fingerprint` both use these very bytes, so an email cached under the
+    fingerprint is always the one these templates make.
+    """
+
+    def __init__(self, theme_templates=None):
+        folders = [TEMPLATES]
+        if theme_templates and Path(theme_templates).is_dir():
+            folders.append(Path(theme_templates))
+        self.sources = {}  # name -> (bytes, file name)
+        for folder in folders:
+            for path in sorted(folder.rglob("*")):
+                if path.is_file():
+                    self.sources[path.relative_to(folder).as_posix()] = (
+                        path.read_bytes(), str(path))
+        digest = hashlib.sha256()
+        for name, (data, _) in sorted(self.sources.items()):
+            digest.update(f"{len(name)}:{name}{len(data)}:".encode() + data)
+        self.fingerprint = digest.hexdigest()
+
+    @cached_property
+    def environment(self):
+        return jinja2.Environment(
+            loader=jinja2.FunctionLoader(self._source),
+            autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default=False),
+            undefined=jinja2.StrictUndefined,
+            keep_trailing_newline=True,
+        )
+
+    def _source(self, name):
+        """What jinja2.FileSystemLoader would read: UTF-8, universal newlines."""
+        if name not in self.sources:
+            return None
+        data, filename = self.sources[name]
+        text = data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+        return text, filename, lambda: True
+
+
+# Its configuration never changes, so one inliner serves every email.
+_INLINER = css_inline.CSSInliner(load_remote_stylesheets=False)
 
 
 def _inline(html):
-    return css_inline.CSSInliner(load_remote_stylesheets=False).inline(html)
+    return _INLINER.inline(html)
 
 
 def _context(site, subject, preview, lang):
@@ -70,9 +102,10 @@ def _context(site, subject, preview, lang):
     }
 
 
-def render_post(record, body_html, *, theme_templates=None, lang="en"):
-    """The email of one post. `body_html`: its content (or summary), links absolute."""
-    env = _environment(str(theme_templates) if theme_templates else None)
+def render_post(record, body_html, *, templates=None, theme_templates=None, lang="en"):
+    """The email of one post. `body_html`: its content (or summary), links absolute.
+    `templates`: EmailTemplates, else read from `theme_templates` and ours."""
+    env = (templates or EmailTemplates(theme_templates)).environment
     context = _context(record.site, record.subject, record.preview, lang)
     context["post"] = record
     html = env.get_template("post.html").render(context, body=Markup(body_html))
@@ -82,7 +115,7 @@ def render_post(record, body_html, *, theme_templates=None, lang="en"):
 
 def render_digest(records, *, subject, preview, theme_templates=None, lang="en"):
     """One email for several posts: each one's title, byline, summary and link."""
-    env = _environment(str(theme_templates) if theme_templates else None)
+    env = EmailTemplates(theme_templates).environment
     context = _context(records[0].site, subject, preview, lang)
     html_posts = [_DigestPost(r, Markup(r.summary_html)) for r in records]
     text_posts = [_DigestPost(r, html_to_text(r.summary_html).strip()) for r in records]

@@ -1,0 +1,70 @@
+"""Write the newsletter folder in a background thread while Pelican writes the site.
+
+Once the emails are cached, creating their files (a folder and four files per post) is
+most of what a build spends on the newsletter, and file creation mostly waits on the
+file system. So the build starts this writer as soon as every email has passed its
+checks (Pelican has emptied the output folder by then and writes nothing into this
+one) and waits for it before Pelican's last generators run; `wait` raises any error the
+thread met, as the build's own.
+"""
+
+import shutil
+import threading
+
+from .model import HTML_FILE, PREVIEW_FILE, TEXT_FILE, write_record
+from .render_email import fill_merge_tags
+
+# Writers whose build failed before waiting for them: the next build waits for them
+# before Pelican empties the output folder.
+_unfinished = set()
+_lock = threading.Lock()
+
+
+class EmailWriter:
+    """Rewrites `target` whole: one folder per (PostRecord, RenderedEmail or None)."""
+
+    def __init__(self, target, emails):
+        self.target = target
+        self.emails = emails
+        self.error = None
+        self.thread = threading.Thread(target=self._run, name="newsletter-writer")
+
+    def start(self):
+        with _lock:
+            _unfinished.add(self)
+        self.thread.start()
+
+    def wait(self):
+        self.thread.join()
+        with _lock:
+            _unfinished.discard(self)
+        if self.error is not None:
+            raise self.error
+
+    def _run(self):
+        try:
+            write_emails(self.target, self.emails)
+        except BaseException as exc:  # handed to the build by `wait`
+            self.error = exc
+
+
+def write_emails(target, emails):
+    shutil.rmtree(target, ignore_errors=True)
+    for record, rendered in emails:
+        folder = target / record.slug
+        write_record(folder, record)
+        if rendered is None:
+            continue
+        preview = fill_merge_tags(rendered.html, record.site.name)
+        (folder / PREVIEW_FILE).write_text(preview, encoding="utf-8")
+        (folder / HTML_FILE).write_text(rendered.html, encoding="utf-8")
+        (folder / TEXT_FILE).write_text(rendered.text, encoding="utf-8")
+
+
+def wait_for_unfinished():
+    """Let writers left by failed builds finish; their errors went with those builds."""
+    with _lock:
+        writers = list(_unfinished)
+        _unfinished.clear()
+    for writer in writers:
+        writer.thread.join()
