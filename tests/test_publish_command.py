@@ -8,6 +8,7 @@ import sys
 
 import pytest
 from conftest import ROOT
+from publish_helpers import NEW_POST, git
 from rich.console import Console
 
 from newsletter.send import baseline
@@ -17,20 +18,6 @@ from publish.command import is_interactive, run_publish
 
 PROJECT_FILES = ("tasks.py", "pelicanconf.py", "publishconf.py", "requirements.txt")
 PROJECT_FOLDERS = ("content", "plugins", "theme")
-NEW_POST = """Title: Curiosity Before Strategy
-Date: 2024-05-01 09:00
-Category: Executive Coaching
-Slug: curiosity-before-strategy
-Post-Id: 9d0c8f52-1111-4c8e-9b8a-000000000001
-Summary: Why the best plans start with a question.
-
-The first question matters more than the first answer.
-"""
-
-
-def git(cwd, *args):
-    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True,
-                          text=True).stdout.strip()
 
 
 @pytest.fixture

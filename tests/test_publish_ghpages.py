@@ -3,9 +3,8 @@
 The "remote" is a bare repository in a temporary folder; the site's checkout is another.
 """
 
-import subprocess
-
 import pytest
+from publish_helpers import git
 
 from publish.deploy import DeployError
 from publish.deploy_ghpages import blob_id, deploy_ghpages, tree_changes
@@ -17,12 +16,6 @@ SITE = {
     "a-post/index.html": "<h1>A post</h1>",
     "theme/css/site.css": "body{}",
 }
-
-
-def git(cwd, *args):
-    return subprocess.run(
-        ["git", *args], cwd=cwd, check=True, capture_output=True, text=True
-    ).stdout.strip()
 
 
 def make_site(folder, files):

@@ -1,17 +1,10 @@
 """Committing the newsletter ledger after a send (plugins/publish/ledger_git.py), in real git."""
 
-import subprocess
-
 import pytest
+from publish_helpers import git
 
 from publish.gitcmd import GitError
 from publish.ledger_git import commit_ledger, commit_message
-
-
-def git(cwd, *args):
-    return subprocess.run(
-        ["git", *args], cwd=cwd, check=True, capture_output=True, text=True
-    ).stdout.strip()
 
 
 @pytest.fixture

@@ -8,11 +8,11 @@ git checkout for the ledger commit. Failures are injected by replacing one edge.
 import dataclasses
 import io
 import shutil
-import subprocess
 
 import pytest
 from browser_fixtures import StaticServer
 from conftest import ROOT, Site
+from publish_helpers import NEW_POST, git
 from rich.console import Console
 
 from newsletter.send import baseline
@@ -25,22 +25,6 @@ from publish.lock import publish_lock
 from publish.newsletter_bridge import NewsletterError
 from publish.pipeline import PublishOptions, publish
 from publish.report import lines
-
-NEW_POST = """Title: Curiosity Before Strategy
-Date: 2024-05-01 09:00
-Category: Executive Coaching
-Slug: curiosity-before-strategy
-Post-Id: 9d0c8f52-1111-4c8e-9b8a-000000000001
-Summary: Why the best plans start with a question.
-
-The first question matters more than the first answer.
-"""
-
-
-def git(cwd, *args):
-    return subprocess.run(
-        ["git", *args], cwd=cwd, check=True, capture_output=True, text=True
-    ).stdout.strip()
 
 
 class Harness:
