@@ -223,3 +223,13 @@ def test_bad_settings_are_refused_with_the_fix(tmp_path, overrides, message):
     with pytest.raises(NewsletterSettingsError) as caught:
         read_settings(pelican_settings(tmp_path, **overrides))
     assert message in str(caught.value)
+
+
+def test_plain_text_reads_html_as_a_browser_does():
+    """Text after a comment is kept, unclosed tags end where a browser ends them, and an
+    encoding declaration (which lxml refuses in a str) is no error."""
+    html = ('Before <!-- note --> after<p>Open <em>para<p>Next &amp; last'
+            '<ul><li>one<li>two</ul><?xml version="1.0" encoding="utf-8"?><p>café</p>')
+    assert html_to_text(html) == (
+        "Before after\n\nOpen para\n\nNext & last\n\n- one\n- two\n\ncafé\n")
+    assert html_to_text("  ") == "\n"

@@ -5,9 +5,9 @@ and the sender runs the same checks on a digest it composes.
 """
 
 import re
-from html.parser import HTMLParser
 
 from .html_transform import URL_ATTRIBUTES, is_absolute
+from .html_tree import replay
 
 # Mailchimp refuses to send a campaign without these; each part needs its own.
 REQUIRED_HTML_TAGS = ("*|UNSUB|*", "*|UPDATE_PROFILE|*", "*|HTML:LIST_ADDRESS_HTML|*")
@@ -27,8 +27,7 @@ def check_email(html, text, subject, *, max_html_bytes=90 * 1024, max_subject=15
             "link): shorten the post, or set NEWSLETTER_CONTENT = 'summary'."
         )
     inventory = _Inventory()
-    inventory.feed(html)
-    inventory.close()
+    replay(html, inventory)
     for tag, attribute, url in inventory.urls:
         if url.startswith("#"):
             if url[1:] and url[1:] not in inventory.ids:
@@ -71,17 +70,17 @@ def check_groups(named, known, source="NEWSLETTER_GROUPS"):
     ]
 
 
-class _Inventory(HTMLParser):
-    """Every URL (attributes, srcset, CSS url()), element id and image without alt."""
+class _Inventory:
+    """`html_tree` handler: every URL (attributes, srcset, CSS url()), element id and
+    image without alt."""
 
     def __init__(self):
-        super().__init__(convert_charrefs=True)
         self.urls = []
         self.ids = set()
         self.images_without_alt = []
         self._in_style = False
 
-    def handle_starttag(self, tag, attrs):
+    def start(self, tag, attrs):
         attributes = dict(attrs)
         if attributes.get("id"):
             self.ids.add(attributes["id"])
@@ -102,10 +101,10 @@ class _Inventory(HTMLParser):
             self.images_without_alt.append(attributes.get("src") or "without src")
         self._in_style = tag == "style"
 
-    def handle_endtag(self, tag):
+    def end(self, tag):
         if tag == "style":
             self._in_style = False
 
-    def handle_data(self, data):
+    def data(self, text):
         if self._in_style:
-            self.urls.extend(("style", "url", m.group(2)) for m in CSS_URL.finditer(data))
+            self.urls.extend(("style", "url", m.group(2)) for m in CSS_URL.finditer(text))

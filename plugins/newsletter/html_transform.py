@@ -1,13 +1,18 @@
 """Post HTML made fit for email: absolute links, bounded images, and a plain-text twin.
 
-Both work on a parser's events (Python's html.parser), never on regexes over markup,
-and leave everything they do not need to change as the author wrote it.
+Both work on a parser's events, never on regexes over markup. `absolutize` leaves what
+it does not need to change as the author wrote it: libxml2 (`html_tree`) finds whether
+anything needs changing, which on a production build (where Pelican has made every
+`{filename}` link absolute) is rare; only then does Python's html.parser, slower but
+true to the source text, rewrite the tags that need it.
 """
 
 import textwrap
 from html import escape
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
+
+from .html_tree import replay
 
 URL_ATTRIBUTES = {"href", "src", "poster", "cite", "background", "action", "data"}
 BLOCKS = {
@@ -56,10 +61,69 @@ def absolutize(html, base_url, *, max_image_width=None):
     way. Images with a `width` over `max_image_width` get that width (and lose their
     `height`, which CSS `height: auto` then keeps in proportion).
     """
+    scan = _TagScan()
+    replay(html, scan)
+    if not any(
+        _rewritten(tag, attrs, base_url, scan.ids, max_image_width) != attrs
+        for tag, attrs in scan.tags
+    ):
+        return html
     rewriter = _Rewriter(base_url, max_image_width)
     rewriter.feed(html)
     rewriter.close()
     return rewriter.result()
+
+
+def _rewritten(tag, attrs, base_url, ids, max_image_width):
+    """A tag's attributes, as [name, value] pairs, with its URLs resolved (a #fragment
+    against `ids`, the document's element ids) and its width bounded if it is an image."""
+    new = []
+    for name, value in attrs:
+        if value is not None and name in URL_ATTRIBUTES:
+            value = resolve(value, base_url, ids)
+        elif value is not None and name == "srcset":
+            value = _resolve_srcset(value, base_url)
+        new.append([name, value])
+    width = dict(attrs).get("width") or ""
+    if tag == "img" and max_image_width and width.isdigit() and int(width) > max_image_width:
+        new = [a for a in new if a[0] != "height"]
+        for attribute in new:
+            if attribute[0] == "width":
+                attribute[1] = str(max_image_width)
+    return new
+
+
+def _resolve_srcset(value, base_url):
+    candidates = []
+    for candidate in value.split(","):
+        words = candidate.split()
+        if words:
+            candidates.append(" ".join([resolve(words[0], base_url), *words[1:]]))
+    return ", ".join(candidates)
+
+
+def _element_ids(tag, attrs):
+    """The ids a #fragment can point to: `id`, and an anchor's old-style `name`."""
+    names = ("id", "name") if tag == "a" else ("id",)
+    return [value for name, value in attrs if name in names and value]
+
+
+class _TagScan:
+    """`html_tree` handler: every start tag's attributes and every element id."""
+
+    def __init__(self):
+        self.tags = []  # (tag, [[name, value], ...])
+        self.ids = set()
+
+    def start(self, tag, attrs):
+        self.tags.append((tag, [list(a) for a in attrs]))
+        self.ids.update(_element_ids(tag, attrs))
+
+    def end(self, tag):
+        pass
+
+    def data(self, text):
+        pass
 
 
 class _Rewriter(HTMLParser):
@@ -79,29 +143,8 @@ class _Rewriter(HTMLParser):
             self.out[index] = self._tag(tag, attrs, source)
         return "".join(self.out)
 
-    def _resolve_srcset(self, value):
-        candidates = []
-        for candidate in value.split(","):
-            words = candidate.split()
-            if words:
-                candidates.append(" ".join([resolve(words[0], self.base_url), *words[1:]]))
-        return ", ".join(candidates)
-
     def _tag(self, tag, attrs, source):
-        new = []
-        for name, value in attrs:
-            if value is not None and name in URL_ATTRIBUTES:
-                value = resolve(value, self.base_url, self.ids)
-            elif value is not None and name == "srcset":
-                value = self._resolve_srcset(value)
-            new.append([name, value])
-        width = dict(attrs).get("width") or ""
-        if tag == "img" and self.max_image_width and width.isdigit():
-            if int(width) > self.max_image_width:
-                new = [a for a in new if a[0] != "height"]
-                for attribute in new:
-                    if attribute[0] == "width":
-                        attribute[1] = str(self.max_image_width)
+        new = _rewritten(tag, attrs, self.base_url, self.ids, self.max_image_width)
         if new == [list(a) for a in attrs]:
             return source
         rendered = "".join(
@@ -111,10 +154,7 @@ class _Rewriter(HTMLParser):
         return f"<{tag}{rendered}>"
 
     def handle_starttag(self, tag, attrs):
-        attributes = dict(attrs)
-        for name in ("id", "name") if tag == "a" else ("id",):
-            if attributes.get(name):
-                self.ids.add(attributes[name])
+        self.ids.update(_element_ids(tag, attrs))
         source = self.get_starttag_text()
         if any(
             value is not None and name in URL_ATTRIBUTES and value.strip().startswith("#")
@@ -157,8 +197,7 @@ def html_to_text(html, width=76):
     """A readable plain-text version of `html`: paragraphs, headings, lists, quotes,
     links as `text (url)`, images as `[alt]`, wrapped at `width` (URLs never broken)."""
     maker = _TextMaker()
-    maker.feed(html)
-    maker.close()
+    replay(html, maker)
     maker.flush()
     out = []
     for block, tight in maker.blocks:
@@ -202,9 +241,10 @@ def _fill(line, width):
     return lines
 
 
-class _TextMaker(HTMLParser):
+class _TextMaker:
+    """`html_tree` handler: the text in blocks, with their prefixes."""
+
     def __init__(self):
-        super().__init__(convert_charrefs=True)
         self.blocks = []  # ((first-line prefix, next-line prefix, text, preformatted), tight)
         self.buffer = []
         self.lists = []  # [kind, counter] per open list
@@ -236,7 +276,7 @@ class _TextMaker(HTMLParser):
         self.blocks.append(((first, rest, text, bool(self.pre)), is_item and self.last_was_item))
         self.last_was_item = is_item
 
-    def handle_starttag(self, tag, attrs):
+    def start(self, tag, attrs):
         if tag in SKIPPED:
             self.skip += 1
             return
@@ -272,11 +312,7 @@ class _TextMaker(HTMLParser):
         elif tag in ("td", "th"):
             self.buffer.append(" ")
 
-    def handle_startendtag(self, tag, attrs):
-        if tag not in SKIPPED:
-            self.handle_starttag(tag, attrs)
-
-    def handle_endtag(self, tag):
+    def end(self, tag):
         if tag in SKIPPED:
             self.skip = max(self.skip - 1, 0)
             return
@@ -302,6 +338,6 @@ class _TextMaker(HTMLParser):
         elif tag in BLOCKS or tag == "li":
             self.flush()
 
-    def handle_data(self, data):
+    def data(self, text):
         if not self.skip:
-            self.buffer.append(data)
+            self.buffer.append(text)
