@@ -18,12 +18,14 @@ PATH = "content"
 ARTICLE_PATHS = ["posts"]
 PAGE_PATHS = ["pages"]
 STATIC_PATHS = ["images"]
+# Copy an image only when it changed (plugins/output_sync keeps the output in place).
+STATIC_CHECK_IF_MODIFIED = True
 OUTPUT_PATH = "output"
 THEME = "theme"
 PLUGIN_PATHS = ["plugins"]
 PLUGINS = [
-    "front_matter", "post_identity", "neighbors", "menu", "sitemap", "signup", "feeds",
-    "newsletter",
+    "output_sync", "front_matter", "post_identity", "neighbors", "menu", "sitemap", "signup",
+    "feeds", "newsletter",
 ]
 
 TIMEZONE = "America/New_York"

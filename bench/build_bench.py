@@ -4,9 +4,10 @@
 
 Stock Pelican is what `pelican-quickstart` writes with its defaults (theme notmyidea,
 pagination 10, the quickstart's publishconf: Atom feeds on). Both run as `pelican`
-subprocesses, alternating, cold (no content cache); the figure is the median of the
-rounds. Then a warm rebuild of our site after one post changed (Pelican's content
-cache) against our cold build. Machines are noisy: only the ratios measured side by
+subprocesses, alternating, cold (no content cache, an empty output folder, as on a
+fresh clone); the figure is the median of the rounds. Then a warm rebuild of our site
+after one post changed (Pelican's content cache, the last build's output in place)
+against our cold build. Machines are noisy: only the ratios measured side by
 side in one run mean anything.
 """
 
@@ -83,6 +84,8 @@ def main():
 
         stock_times, ours_times = [], []
         for round_number in range(args.rounds):
+            for output in ("stock", "ours"):
+                shutil.rmtree(work / output, ignore_errors=True)
             stock_times.append(run_pelican(stock_content, work / "stock", stock_conf))
             ours_times.append(run_pelican(content, work / "ours", ours_conf, cold))
             print(

@@ -1,17 +1,18 @@
 """Write the newsletter folder in a background thread while Pelican writes the site.
 
-Once the emails are cached, creating their files (a folder and four files per post) is
-most of what a build spends on the newsletter, and file creation mostly waits on the
-file system. So the build starts this writer as soon as every email has passed its
-checks (Pelican has emptied the output folder by then and writes nothing into this
-one) and waits for it before Pelican's last generators run; `wait` raises any error the
+Once the emails are cached, writing their files (a folder and four files per post) is
+most of what a build spends on the newsletter, and that mostly waits on the file
+system. So the build starts this writer as soon as every email has passed its
+checks (Pelican has emptied the output folder by then, if it does, and writes nothing
+into this one) and waits for it before Pelican's last generators run; `wait` raises any error the
 thread met, as the build's own.
 """
 
+import os
 import shutil
 import threading
 
-from .model import HTML_FILE, PREVIEW_FILE, TEXT_FILE, write_record
+from .model import HTML_FILE, META_FILE, PREVIEW_FILE, TEXT_FILE, write_record
 from .render_email import fill_merge_tags
 
 # Writers whose build failed before waiting for them: the next build waits for them
@@ -49,16 +50,34 @@ class EmailWriter:
 
 
 def write_emails(target, emails):
-    shutil.rmtree(target, ignore_errors=True)
+    """Make `target` hold exactly these emails' files. Files are written over the old
+    ones in place (overwriting costs the file system a fraction of creating anew);
+    anything else in `target`, such as a removed post's folder, is removed."""
+    target.mkdir(parents=True, exist_ok=True)
+    folders = set()
     for record, rendered in emails:
         folder = target / record.slug
+        folders.add(record.slug)
         write_record(folder, record)
-        if rendered is None:
+        files = {META_FILE}
+        if rendered is not None:
+            preview = fill_merge_tags(rendered.html, record.site.name)
+            (folder / PREVIEW_FILE).write_text(preview, encoding="utf-8")
+            (folder / HTML_FILE).write_text(rendered.html, encoding="utf-8")
+            (folder / TEXT_FILE).write_text(rendered.text, encoding="utf-8")
+            files |= {PREVIEW_FILE, HTML_FILE, TEXT_FILE}
+        _remove_all_but(folder, files)
+    _remove_all_but(target, folders)
+
+
+def _remove_all_but(folder, names):
+    for entry in os.scandir(folder):
+        if entry.name in names:
             continue
-        preview = fill_merge_tags(rendered.html, record.site.name)
-        (folder / PREVIEW_FILE).write_text(preview, encoding="utf-8")
-        (folder / HTML_FILE).write_text(rendered.html, encoding="utf-8")
-        (folder / TEXT_FILE).write_text(rendered.text, encoding="utf-8")
+        if entry.is_dir(follow_symlinks=False):
+            shutil.rmtree(entry.path)
+        else:
+            os.unlink(entry.path)
 
 
 def wait_for_unfinished():

@@ -8,8 +8,8 @@ Otherwise a thread starts writing, per post, while Pelican writes the site
 (`email_writer`), and `generate_output` waits for it:
 output/<NEWSLETTER_OUTPUT_DIR>/<slug>/{index.html, email.txt, email.html.txt, meta.json}.
 
-A build only renders: no network, no ledger. It runs many times (autoreload), so the
-folder is rewritten whole each time and never keeps a stale email.
+A build only renders: no network, no ledger. It runs many times (autoreload), so each
+build leaves the folder holding exactly its emails, never a stale one.
 """
 
 import os

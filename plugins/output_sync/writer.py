@@ -1,0 +1,80 @@
+"""A Pelican writer that leaves a file alone when its bytes would not change.
+
+Pelican rewrites every page on every build. On a warm rebuild nearly all of them come
+out byte for byte as they were, and rewriting a file costs the file system far more
+than reading it back (and gives it a new mtime, which makes rsync and other deploy
+tools look at it again). Pelican's own rules for a file written twice in one build
+(`override_output`) are kept as they are.
+"""
+
+import io
+import os
+
+from pelican.writers import FileOverwriteFailedError, Writer
+
+
+class ChangedOnlyWriter(Writer):
+    """Pelican's Writer; `unchanged` holds the files it found already right."""
+
+    def __init__(self, output_path, settings=None):
+        super().__init__(output_path, settings=settings)
+        self.unchanged = set()
+
+    def _open_w(self, filename, encoding, override=False):
+        # Writer._open_w's bookkeeping, which ends by truncating the file: here the file
+        # is only opened once its new content is known to differ.
+        if filename in self._overridden_files:
+            if override:
+                raise FileOverwriteFailedError(
+                    f'Failed to overwrite "{filename}" a second time (was previously '
+                    "overwritten)"
+                )
+            return open(os.devnull, "w", encoding=encoding)
+        if filename in self._written_files and not override:
+            raise FileOverwriteFailedError(
+                f'Failed to overwrite "{filename}" as Pelican has already written to it '
+                "previously (set `override=True` if intended)"
+            )
+        if override:
+            self._overridden_files.add(filename)
+        self._written_files.add(filename)
+        self.unchanged.discard(filename)
+        return ChangedOnlyFile(filename, encoding, self.unchanged)
+
+
+class ChangedOnlyFile(io.StringIO):
+    """Collects what is written; on a clean close, writes it to `path` unless the file
+    already holds exactly those bytes (then adds `path` to `unchanged`)."""
+
+    def __init__(self, path, encoding, unchanged):
+        super().__init__()
+        self.path = path
+        self.target_encoding = encoding
+        self.unchanged = unchanged
+
+    def __exit__(self, kind, value, traceback):
+        try:
+            if kind is None:
+                self._save()
+        finally:
+            super().__exit__(kind, value, traceback)
+
+    def _save(self):
+        text = self.getvalue()
+        data = text.encode(self.target_encoding)
+        if same_bytes(self.path, data):
+            self.unchanged.add(self.path)
+            return
+        with open(self.path, "w", encoding=self.target_encoding) as handle:
+            handle.write(text)
+
+
+def same_bytes(path, data):
+    """True when the file at `path` holds exactly `data`."""
+    try:
+        if os.stat(path).st_size != len(data):
+            return False
+        with open(path, "rb") as handle:
+            return handle.read() == data
+    except OSError:  # missing, a directory, unreadable: write it
+        return False
