@@ -5,11 +5,10 @@ import os
 import shutil
 
 import pytest
+from conftest import Site
 from output_sync.stale import remove_stale, stale_files
 from output_sync.writer import ChangedOnlyWriter
 from pelican.writers import FileOverwriteFailedError
-
-from conftest import Site
 
 POST = """Title: A Short-Lived Post
 Date: 2024-03-01 09:00

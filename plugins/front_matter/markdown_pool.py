@@ -1,0 +1,117 @@
+"""Convert a generator's Markdown files on every core, ahead of Pelican asking for them.
+
+A cold build reads every post, one after the other, and python-markdown is most of
+that. When a generator is about to read its first file, `MarkdownPool.start` lists
+the files it will read (its own `get_files`, less what the content cache holds) and
+has processes started by fork (everything already loaded) convert them; the reader
+takes each result when Pelican asks for that file. Workers return plain values only:
+the HTML and each front-matter field as written (formatted fields as HTML). Pelican's
+processing of the fields (dates, tags, authors) and the checks happen in the build's
+own process, as in a serial read, and a worker's log records are logged there too. A
+file a worker could not convert is read again in the build's process, which reports
+its error as usual.
+
+Without fork, on one core or for a few files, nothing changes: files are read serially.
+"""
+
+import gc
+import logging
+import multiprocessing
+import os
+import warnings
+
+from markdown import Markdown
+from pelican.readers import MarkdownReader
+
+PARALLEL_FROM = 32  # fewer files than this: starting processes costs more than it saves
+CHUNK = 8  # files a worker takes at a time
+
+_reader = None  # in a worker: the _FieldsAsWritten reader it converts with
+
+
+class MarkdownPool:
+    """The files of one generator, being converted by worker processes."""
+
+    def __init__(self, pool, results):
+        self._pool = pool
+        self._results = results  # iterator of (path, converted or None, log records)
+        self._arrived = {}
+
+    @classmethod
+    def start(cls, settings, paths):
+        """A MarkdownPool converting `paths` (absolute), or None when serial is better."""
+        workers = _workers(len(paths))
+        if workers < 2:
+            return None
+        Markdown(**settings["MARKDOWN"])  # its extensions imported before the fork
+        gc.freeze()  # a worker's garbage collector would otherwise copy every page it scans
+        try:
+            pool = multiprocessing.get_context("fork").Pool(
+                workers, initializer=_start_worker, initargs=(settings,)
+            )
+        finally:
+            gc.unfreeze()
+        return cls(pool, pool.imap_unordered(_convert, sorted(paths), chunksize=CHUNK))
+
+    def take(self, path):
+        """(content, fields as written) of `path`, or None: read it here."""
+        while path not in self._arrived and self._results is not None:
+            try:
+                done, converted, records = next(self._results)
+            except StopIteration:
+                self.close()
+                break
+            for name, level, message in records:
+                logging.getLogger(name).log(level, "%s", message)
+            self._arrived[done] = converted
+        return self._arrived.pop(path, None)
+
+    def close(self):
+        """Stop the workers (at once if results are left untaken)."""
+        if self._results is not None:
+            self._results = None
+            self._pool.terminate()
+            self._pool.join()
+
+
+class _FieldsAsWritten(MarkdownReader):
+    """Pelican's Markdown reader, leaving each field's value as written."""
+
+    def process_metadata(self, name, value):
+        return value
+
+
+class _Records(logging.Handler):
+    def __init__(self):
+        super().__init__(level=logging.WARNING)
+        self.records = []
+
+    def emit(self, record):
+        self.records.append((record.name, record.levelno, record.getMessage()))
+
+
+def _start_worker(settings):
+    global _reader
+    _reader = _FieldsAsWritten(settings)
+    warnings.simplefilter("ignore")
+
+
+def _convert(path):
+    records = _Records()
+    root = logging.getLogger()
+    root.handlers[:] = [records]  # this worker's own: the build's handlers stay in it
+    try:
+        converted = _reader.read(path)
+    except Exception:  # read again by the build, which reports the error
+        converted = None
+    return path, converted, records.records
+
+
+def _workers(count):
+    if count < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, count // CHUNK))

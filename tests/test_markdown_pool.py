@@ -1,0 +1,93 @@
+"""front_matter/markdown_pool: posts converted on every core give what a serial read gives."""
+
+import logging
+
+from conftest import ROOT, Site
+
+from front_matter import markdown_pool
+from front_matter.markdown_pool import MarkdownPool, _FieldsAsWritten
+from publish.build import load_settings
+
+POST = """Title: Post number {n}
+Date: 2024-01-{day:02d} 09:00
+Category: Careers
+Tags: one, two{extra}
+Summary: The *{n}th* summary.
+Post-Id: 6f1c1f0e-1111-4c44-9a55-5a0c1a7e{n:04d}
+
+## Part {n}
+
+Some text with a [link](https://example.org/{n}) and a list:
+
+1. first
+2. second
+"""
+
+
+def write_posts(folder, count):
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for n in range(count):
+        path = folder / f"post-{n}.md"
+        path.write_text(POST.format(n=n, day=n % 28 + 1, extra=""), encoding="utf-8")
+        paths.append(str(path))
+    return paths
+
+
+def tree(folder):
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*")) if p.is_file()
+    }
+
+
+def test_workers_give_each_file_what_a_serial_read_gives(tmp_path):
+    settings = load_settings(ROOT / "publishconf.py", {"PATH": str(tmp_path)})
+    paths = write_posts(tmp_path / "posts", 40)
+    pool = MarkdownPool.start(settings, paths + [str(tmp_path / "missing.md")])
+    assert pool is not None
+    try:
+        serial = _FieldsAsWritten(settings)
+        for path in reversed(paths):  # in any order Pelican asks
+            assert pool.take(path) == serial.read(path)
+        assert pool.take(str(tmp_path / "missing.md")) is None  # read again, error and all
+        assert pool.take(paths[0]) is None  # handed over once
+    finally:
+        pool.close()
+
+
+def test_a_few_files_are_read_serially(tmp_path):
+    settings = load_settings(ROOT / "publishconf.py", {"PATH": str(tmp_path)})
+    assert MarkdownPool.start(settings, write_posts(tmp_path, 5)) is None
+
+
+def test_a_workers_warning_reaches_the_builds_log(tmp_path, caplog):
+    settings = load_settings(ROOT / "publishconf.py", {"PATH": str(tmp_path)})
+    paths = write_posts(tmp_path, 40)
+    text = POST.format(n=3, day=3, extra="").replace("Category:", "Slug: a\nSlug: b\nCategory:")
+    (tmp_path / "post-3.md").write_text(text, encoding="utf-8")
+    pool = MarkdownPool.start(settings, paths)
+    try:
+        with caplog.at_level(logging.WARNING):
+            for path in paths:
+                pool.take(path)
+    finally:
+        pool.close()
+    assert any("Duplicate definition of `slug`" in r.getMessage() for r in caplog.records)
+
+
+def test_a_site_built_on_every_core_is_the_site_built_serially(tmp_path, monkeypatch):
+    started = []
+    start = MarkdownPool.start.__func__
+    monkeypatch.setattr(MarkdownPool, "start", classmethod(
+        lambda cls, *args: started.append(start(cls, *args)) or started[-1]))
+    parallel = Site(tmp_path / "parallel")
+    write_posts(parallel.content / "posts", 40)
+    parallel.build()
+    assert [pool is not None for pool in started] == [True, False]  # posts; the 5 pages
+    serial = Site(tmp_path / "serial")
+    write_posts(serial.content / "posts", 40)
+    monkeypatch.setattr(markdown_pool, "PARALLEL_FROM", 10**6)
+    serial.build()
+    assert tree(parallel.output) == tree(serial.output)
+    assert "Post number 39" in parallel.html("post-number-39/index.html")
