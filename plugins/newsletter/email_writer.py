@@ -12,7 +12,7 @@ import os
 import shutil
 import threading
 
-from .model import HTML_FILE, META_FILE, PREVIEW_FILE, TEXT_FILE, write_record
+from .model import HTML_FILE, META_FILE, PREVIEW_FILE, TEXT_FILE, record_text
 from .render_email import fill_merge_tags
 
 # Writers whose build failed before waiting for them: the next build waits for them
@@ -50,24 +50,37 @@ class EmailWriter:
 
 
 def write_emails(target, emails):
-    """Make `target` hold exactly these emails' files. Files are written over the old
-    ones in place (overwriting costs the file system a fraction of creating anew);
-    anything else in `target`, such as a removed post's folder, is removed."""
+    """Make `target` hold exactly these emails' files. A file whose bytes are already
+    right is only touched (rewriting costs the file system several times more; the
+    new mtime says this build made it), others are written; anything else in
+    `target`, such as a removed post's folder, is removed."""
     target.mkdir(parents=True, exist_ok=True)
     folders = set()
     for record, rendered in emails:
         folder = target / record.slug
         folders.add(record.slug)
-        write_record(folder, record)
-        files = {META_FILE}
+        folder.mkdir(exist_ok=True)
+        files = {META_FILE: record_text(record)}
         if rendered is not None:
-            preview = fill_merge_tags(rendered.html, record.site.name)
-            (folder / PREVIEW_FILE).write_text(preview, encoding="utf-8")
-            (folder / HTML_FILE).write_text(rendered.html, encoding="utf-8")
-            (folder / TEXT_FILE).write_text(rendered.text, encoding="utf-8")
-            files |= {PREVIEW_FILE, HTML_FILE, TEXT_FILE}
+            files[PREVIEW_FILE] = fill_merge_tags(rendered.html, record.site.name)
+            files[HTML_FILE] = rendered.html
+            files[TEXT_FILE] = rendered.text
+        for name, text in files.items():
+            _write(folder / name, text.encode("utf-8"))
         _remove_all_but(folder, files)
     _remove_all_but(target, folders)
+
+
+def _write(path, data):
+    try:
+        with open(path, "rb") as handle:
+            same = handle.read() == data
+    except FileNotFoundError:
+        same = False
+    if same:
+        os.utime(path)
+    else:
+        path.write_bytes(data)
 
 
 def _remove_all_but(folder, names):

@@ -148,10 +148,14 @@ def content_hash(**parts):
     return "sha256:" + hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
+def record_text(record):
+    """The text of a post's meta.json."""
+    return json.dumps(record.to_json(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
 def write_record(folder, record):
     folder.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(record.to_json(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    (folder / META_FILE).write_text(text, encoding="utf-8")
+    (folder / META_FILE).write_text(record_text(record), encoding="utf-8")
 
 
 def load_posts(newsletter_dir):
