@@ -113,3 +113,15 @@ def test_slug_of_an_unusable_title_is_refused():
     assert slugify("Élan vital!") == "elan-vital"
     with pytest.raises(ValueError, match="empty slug"):
         front_matter("???", author="K", category="C", post_id="x", now=datetime.datetime.now())
+
+
+def test_the_word_count_is_read_once_and_counts_as_the_theme_did():
+    """The reader's word count (kept in the content cache) gives the "N min read" the
+    template used to compute on every build with `striptags|wordcount`."""
+    from jinja2 import Environment
+
+    from front_matter.reading import word_count
+
+    html = "<h2>Speak</h2><p>Your work &amp; your <em>voice</em>: it's 2 <a href='x'>ways</a>.</p>"
+    expected = Environment().from_string("{{ h|striptags|wordcount }}").render(h=html)
+    assert word_count(html) == int(expected) == 8  # "SpeakYour": striptags joins blocks

@@ -22,6 +22,7 @@ from .checks import (
     fix_for_unparsable,
 )
 from .markdown_pool import MarkdownPool
+from .reading import word_count
 
 PROBLEMS_KEY = "_FRONT_MATTER_PROBLEMS"
 
@@ -50,6 +51,7 @@ class CheckedMarkdownReader(MarkdownReader):
         problems = check_metadata(metadata, is_article=is_article) + check_images(content)
         if problems:
             self._fail(problems)
+        metadata["word_count"] = word_count(content)  # for the theme's "N min read"
         return content, metadata
 
     def _fail(self, problems, cause=None):
