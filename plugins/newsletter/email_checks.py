@@ -6,14 +6,22 @@ and the sender runs the same checks on a digest it composes.
 
 import re
 
-from .html_transform import URL_ATTRIBUTES, is_absolute
-from .html_tree import replay
+from lxml import etree
+
+from .html_transform import ANCHORS, URL_ATTRIBUTES, is_absolute
+from .html_tree import parse
 
 # Mailchimp refuses to send a campaign without these; each part needs its own.
 REQUIRED_HTML_TAGS = ("*|UNSUB|*", "*|UPDATE_PROFILE|*", "*|HTML:LIST_ADDRESS_HTML|*")
 REQUIRED_TEXT_TAGS = ("*|UNSUB|*", "*|UPDATE_PROFILE|*", "*|LIST:ADDRESS|*")
 GMAIL_CLIPS_AT_KB = 102
 CSS_URL = re.compile(r"url\(\s*(['\"]?)(.*?)\1\s*\)", re.IGNORECASE)
+# Every attribute that holds URLs, in document order; every element id (and old-style
+# anchor name); images with no alt text; the text of style elements.
+URL_VALUES = etree.XPath(" | ".join(f"//@{name}" for name in sorted(URL_ATTRIBUTES)
+                                    + ["srcset", "style"]))
+IMAGES_WITHOUT_ALT = etree.XPath("//img[not(normalize-space(@alt))]")
+STYLE_TEXT = etree.XPath("//style/text()")
 
 
 def check_email(html, text, subject, *, max_html_bytes=90 * 1024, max_subject=150):
@@ -26,8 +34,7 @@ def check_email(html, text, subject, *, max_html_bytes=90 * 1024, max_subject=15
             f"limit (Gmail clips messages over {GMAIL_CLIPS_AT_KB} KB and hides the unsubscribe "
             "link): shorten the post, or set NEWSLETTER_CONTENT = 'summary'."
         )
-    inventory = _Inventory()
-    replay(html, inventory)
+    inventory = _Inventory(html)
     for tag, attribute, url in inventory.urls:
         if url.startswith("#"):
             if url[1:] and url[1:] not in inventory.ids:
@@ -71,40 +78,23 @@ def check_groups(named, known, source="NEWSLETTER_GROUPS"):
 
 
 class _Inventory:
-    """`html_tree` handler: every URL (attributes, srcset, CSS url()), element id and
-    image without alt."""
+    """Every URL (attributes, srcset, CSS url()), element id and image without alt."""
 
-    def __init__(self):
-        self.urls = []
-        self.ids = set()
-        self.images_without_alt = []
-        self._in_style = False
-
-    def start(self, tag, attrs):
-        attributes = dict(attrs)
-        if attributes.get("id"):
-            self.ids.add(attributes["id"])
-        if attributes.get("name") and tag == "a":
-            self.ids.add(attributes["name"])
-        for name, value in attrs:
-            if value is None:
-                continue
-            if name in URL_ATTRIBUTES and not (tag == "meta" or value.strip() == ""):
-                self.urls.append((tag, name, value.strip()))
-            elif name == "srcset":
-                for candidate in value.split(","):
-                    if candidate.split():
-                        self.urls.append((tag, name, candidate.split()[0]))
+    def __init__(self, html):
+        self.urls, self.ids, self.images_without_alt = [], set(), []
+        root = parse(html)
+        if root is None:
+            return
+        self.ids = {value for value in ANCHORS(root) if value}
+        for value in URL_VALUES(root):
+            tag, name = value.getparent().tag, value.attrname
+            if name == "srcset":
+                self.urls += [(tag, name, c.split()[0]) for c in value.split(",") if c.split()]
             elif name == "style":
-                self.urls.extend((tag, "style", m.group(2)) for m in CSS_URL.finditer(value))
-        if tag == "img" and not (attributes.get("alt") or "").strip():
-            self.images_without_alt.append(attributes.get("src") or "without src")
-        self._in_style = tag == "style"
-
-    def end(self, tag):
-        if tag == "style":
-            self._in_style = False
-
-    def data(self, text):
-        if self._in_style:
-            self.urls.extend(("style", "url", m.group(2)) for m in CSS_URL.finditer(text))
+                self.urls += [(tag, "style", m.group(2)) for m in CSS_URL.finditer(value)]
+            elif tag != "meta" and value.strip():
+                self.urls.append((tag, name, value.strip()))
+        for text in STYLE_TEXT(root):
+            self.urls += [("style", "url", m.group(2)) for m in CSS_URL.finditer(text)]
+        self.images_without_alt = [img.get("src") or "without src" for img in
+                                   IMAGES_WITHOUT_ALT(root)]

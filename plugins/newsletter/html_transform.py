@@ -12,7 +12,9 @@ from html import escape
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
-from .html_tree import replay
+from lxml import etree
+
+from .html_tree import parse, replay
 
 URL_ATTRIBUTES = {"href", "src", "poster", "cite", "background", "action", "data"}
 BLOCKS = {
@@ -22,6 +24,11 @@ BLOCKS = {
 }
 HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 SKIPPED = {"script", "style", "head", "title", "template", "noscript"}
+# The elements `absolutize` may change, and the ids a #fragment can point to.
+WITH_URLS = etree.XPath("//*[" + " or ".join(
+    [f"@{name}" for name in sorted(URL_ATTRIBUTES)] + ["@srcset", "(self::img and @width)"]
+) + "]")
+ANCHORS = etree.XPath("//@id | //a/@name")
 
 
 def is_merge_tag(url):
@@ -61,17 +68,22 @@ def absolutize(html, base_url, *, max_image_width=None):
     way. Images with a `width` over `max_image_width` get that width (and lose their
     `height`, which CSS `height: auto` then keeps in proportion).
     """
-    scan = _TagScan()
-    replay(html, scan)
-    if not any(
-        _rewritten(tag, attrs, base_url, scan.ids, max_image_width) != attrs
-        for tag, attrs in scan.tags
-    ):
+    root = parse(html)
+    if root is None or not _needs_rewrite(root, base_url, max_image_width):
         return html
     rewriter = _Rewriter(base_url, max_image_width)
     rewriter.feed(html)
     rewriter.close()
     return rewriter.result()
+
+
+def _needs_rewrite(root, base_url, max_image_width):
+    ids = {value for value in ANCHORS(root) if value}
+    for element in WITH_URLS(root):
+        attrs = [list(a) for a in element.items()]
+        if _rewritten(element.tag, attrs, base_url, ids, max_image_width) != attrs:
+            return True
+    return False
 
 
 def _rewritten(tag, attrs, base_url, ids, max_image_width):
@@ -106,24 +118,6 @@ def _element_ids(tag, attrs):
     """The ids a #fragment can point to: `id`, and an anchor's old-style `name`."""
     names = ("id", "name") if tag == "a" else ("id",)
     return [value for name, value in attrs if name in names and value]
-
-
-class _TagScan:
-    """`html_tree` handler: every start tag's attributes and every element id."""
-
-    def __init__(self):
-        self.tags = []  # (tag, [[name, value], ...])
-        self.ids = set()
-
-    def start(self, tag, attrs):
-        self.tags.append((tag, [list(a) for a in attrs]))
-        self.ids.update(_element_ids(tag, attrs))
-
-    def end(self, tag):
-        pass
-
-    def data(self, text):
-        pass
 
 
 class _Rewriter(HTMLParser):
