@@ -151,7 +151,7 @@ class Prism:
         """Log lines since the last barrier, up to one that proves Prism has caught up.
 
         Prism logs through an asynchronous stream, in order: once the line for a request sent
-        now appears, every earlier request's lines are in the file too.
+        now appears whole, every earlier request's lines are in the file too.
         """
         token = f"__barrier__{uuid.uuid4().hex}"
         try:
@@ -164,7 +164,9 @@ class Prism:
                 log.seek(self._offset)
                 lines = log.read().decode("utf-8", "replace").splitlines(keepends=True)
             for index, line in enumerate(lines):
-                if token in line and "Request terminated" in line:
+                # A line still being written ends without a newline: its rest (here,
+                # "with error: ...NO_PATH_MATCHED") must not start the next window.
+                if token in line and "Request terminated" in line and line.endswith("\n"):
                     self._offset += len("".join(lines[: index + 1]).encode())
                     return [text.strip() for text in lines[:index] if token not in text]
             if self.process.poll() is not None:
