@@ -76,7 +76,7 @@ def test_a_new_post_for_two_groups_goes_out_once_as_a_targeted_campaign(site, ma
         "value": [server.interest_ids["Articles"], server.interest_ids["Events"]]}]}
     built = site.output / "newsletter" / "what-curiosity-makes-possible"
     assert campaign["content"] == {
-        "html": (built / "email.html.txt").read_text(encoding="utf-8"),
+        "html": json.loads((built / "meta.json").read_text(encoding="utf-8"))["html"],
         "plain_text": (built / "email.txt").read_text(encoding="utf-8")}
     assert server.test_sends == [{"campaign_id": campaign_id,
                                   "test_emails": ["karen@example.org"], "send_type": "html"}]

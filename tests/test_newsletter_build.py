@@ -35,7 +35,7 @@ def test_each_published_post_gets_its_email_files(production_site):
     assert sorted(p.name for p in folder.iterdir()) == sorted(ARTICLES)
     for slug, post_id in ARTICLES.items():
         files = sorted(p.name for p in (folder / slug).iterdir())
-        assert files == ["email.html.txt", "email.txt", "index.html", "meta.json"]
+        assert files == ["email.txt", "index.html", "meta.json"]
         data = meta(production_site, slug)
         assert data["post_id"] == post_id and data["status"] == "published"
         assert data["url"] == f"{PRODUCTION_URL}/{slug}/"
@@ -47,7 +47,7 @@ def test_the_email_has_absolute_links_and_merge_tags_and_the_preview_sample_valu
     production_site,
 ):
     folder = production_site.output / "newsletter" / "should-your-work-speak-for-itself"
-    sent = (folder / "email.html.txt").read_text("utf-8")
+    sent = json.loads((folder / "meta.json").read_text("utf-8"))["html"]
     text = (folder / "email.txt").read_text("utf-8")
     preview = (folder / "index.html").read_text("utf-8")
     assert all(u.startswith(("https://", "mailto:", "*|")) for u in urls(sent))
@@ -69,7 +69,7 @@ def test_a_local_build_links_emails_to_the_public_site_and_previews_drafts(site)
     data = meta(site, "my-draft")
     assert data["status"] == "draft"
     assert data["url"] == "https://www.thepossibilitypractice.com/my-draft/"
-    sent = (site.output / "newsletter" / "my-draft" / "email.html.txt").read_text("utf-8")
+    sent = meta(site, "my-draft")["html"]
     assert 'href="https://www.thepossibilitypractice.com/my-draft/"' in sent
     assert 'href="https://www.thepossibilitypractice.com/"' in sent
     assert (site.output / "drafts" / "my-draft" / "index.html").is_file()
@@ -88,7 +88,7 @@ def test_relative_links_in_a_post_point_to_the_site_in_its_email(site):
         "links", body="[Contact me](/contact/), [that post](../is-your-career-off-track/) "
                       "and ![A desk](/images/desk.jpg)."))
     site.build()
-    sent = (site.output / "newsletter" / "links" / "email.html.txt").read_text("utf-8")
+    sent = meta(site, "links")["html"]
     assert f'href="{PRODUCTION_URL}/contact/"' in sent
     assert f'href="{PRODUCTION_URL}/is-your-career-off-track/"' in sent
     assert f'src="{PRODUCTION_URL}/images/desk.jpg"' in sent
@@ -97,7 +97,7 @@ def test_relative_links_in_a_post_point_to_the_site_in_its_email(site):
 def test_summary_mode_sends_the_summary_and_a_link(site):
     site.write_post("long.md", post_text("long", body="Only in the body of the post."))
     site.build(NEWSLETTER_CONTENT="summary")
-    sent = (site.output / "newsletter" / "long" / "email.html.txt").read_text("utf-8")
+    sent = meta(site, "long")["html"]
     assert "The summary of long." in sent and "Only in the body" not in sent
     assert ">Read on the site</a>" in sent
 

@@ -19,7 +19,7 @@ import pytest
 
 from newsletter.backends import BackendError, Delivery, OutboxBackend
 from newsletter.ledger import LedgerLocked, ledger_lock, new_ledger, read_ledger, write_ledger
-from newsletter.model import HTML_FILE, TEXT_FILE, PostRecord, SiteInfo, write_record
+from newsletter.model import TEXT_FILE, PostRecord, SiteInfo, write_record
 from newsletter.render_email import render_post
 from newsletter.send import FirstRunError, NewsletterError, SendError, baseline, plan, send
 from newsletter.send import status as newsletter_status
@@ -62,11 +62,12 @@ def build_output(root, posts):
     for item in posts:
         folder = root / "output" / "newsletter" / item.slug
         item = replace(item, has_email=item.newsletter and item.status == "published")
-        write_record(folder, item)
         if item.has_email:
             rendered = render_post(item, f"<p>Body of {item.title}.</p>")
-            (folder / HTML_FILE).write_text(rendered.html, encoding="utf-8")
+            write_record(folder, item, rendered.html)
             (folder / TEXT_FILE).write_text(rendered.text, encoding="utf-8")
+        else:
+            write_record(folder, item)
     return root / "output"
 
 

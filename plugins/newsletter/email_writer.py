@@ -1,6 +1,6 @@
 """Write the newsletter folder in a background thread while Pelican writes the site.
 
-Once the emails are cached, writing their files (a folder and four files per post) is
+Once the emails are cached, writing their files (a folder and three files per post) is
 most of what a build spends on the newsletter, and that mostly waits on the file
 system. So the build starts this writer as soon as every email has passed its
 checks (Pelican has emptied the output folder by then, if it does, and writes nothing
@@ -12,7 +12,7 @@ import os
 import shutil
 import threading
 
-from .model import HTML_FILE, META_FILE, PREVIEW_FILE, TEXT_FILE, record_text
+from .model import META_FILE, PREVIEW_FILE, TEXT_FILE, record_text
 from .render_email import fill_merge_tags
 
 # Writers whose build failed before waiting for them: the next build waits for them
@@ -60,10 +60,9 @@ def write_emails(target, emails):
         folder = target / record.slug
         folders.add(record.slug)
         folder.mkdir(exist_ok=True)
-        files = {META_FILE: record_text(record)}
+        files = {META_FILE: record_text(record, rendered.html if rendered else None)}
         if rendered is not None:
             files[PREVIEW_FILE] = fill_merge_tags(rendered.html, record.site.name)
-            files[HTML_FILE] = rendered.html
             files[TEXT_FILE] = rendered.text
         for name, text in files.items():
             _write(folder / name, text.encode("utf-8"))

@@ -6,7 +6,7 @@ yet) each post's email is composed and checked (`post_email`, on every core for 
 is made of changed; any problem stops the build with one message listing them all.
 Otherwise a thread starts writing, per post, while Pelican writes the site
 (`email_writer`), and `generate_output` waits for it:
-output/<NEWSLETTER_OUTPUT_DIR>/<slug>/{index.html, email.txt, email.html.txt, meta.json}.
+output/<NEWSLETTER_OUTPUT_DIR>/<slug>/{index.html, email.txt, meta.json}.
 
 A build only renders: no network, no ledger. It runs many times (autoreload), so each
 build leaves the folder holding exactly its emails, never a stale one.

@@ -12,10 +12,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-META_SCHEMA = 1
-META_FILE = "meta.json"
+META_SCHEMA = 2
+META_FILE = "meta.json"  # the record, and under "html" the HTML part as sent
 PREVIEW_FILE = "index.html"  # the email as a subscriber sees it (sample merge values)
-HTML_FILE = "email.html.txt"  # the HTML part as sent; .txt: `*|UNSUB|*` is no valid URL
 TEXT_FILE = "email.txt"  # the plain-text part as sent
 
 
@@ -74,10 +73,7 @@ class PostRecord:
             "summary_html": self.summary_html,
             "source": self.source,
             "site": vars(self.site) if self.site else None,
-            "email": (
-                {"preview": PREVIEW_FILE, "html": HTML_FILE, "text": TEXT_FILE}
-                if self.has_email else None
-            ),
+            "email": {"preview": PREVIEW_FILE, "text": TEXT_FILE} if self.has_email else None,
         }
         return data
 
@@ -148,14 +144,19 @@ def content_hash(**parts):
     return "sha256:" + hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
-def record_text(record):
-    """The text of a post's meta.json."""
-    return json.dumps(record.to_json(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+def record_text(record, html=None):
+    """The text of a post's meta.json; `html`: its email's HTML part as sent, if any.
+
+    The HTML part travels in meta.json rather than in a file of its own: creating files
+    is most of what writing a build's emails costs, and only the sender reads it."""
+    data = record.to_json()
+    data["html"] = html
+    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def write_record(folder, record):
+def write_record(folder, record, html=None):
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / META_FILE).write_text(record_text(record), encoding="utf-8")
+    (folder / META_FILE).write_text(record_text(record, html), encoding="utf-8")
 
 
 def load_posts(newsletter_dir):
@@ -189,8 +190,10 @@ def read_parts(record):
     if not record.has_email or record.folder is None:
         raise OutputError(f"{record.slug} has no rendered email: rebuild the site.")
     try:
-        html = (record.folder / HTML_FILE).read_text(encoding="utf-8")
+        html = json.loads((record.folder / META_FILE).read_text(encoding="utf-8"))["html"]
         text = (record.folder / TEXT_FILE).read_text(encoding="utf-8")
-    except OSError as exc:
+    except (OSError, ValueError, KeyError) as exc:
         raise OutputError(f"cannot read the email of {record.slug}: {exc}; rebuild.") from None
+    if not isinstance(html, str):
+        raise OutputError(f"{record.slug}: meta.json holds no HTML part; rebuild the site.")
     return html, text

@@ -10,7 +10,7 @@ NEWSLETTER_SITEURL ("https://www.thepossibilitypractice.com"): the public addres
     for links in emails when the build's SITEURL is relative (local builds, so the
     preview works from `invoke serve`); a build with an absolute SITEURL uses that.
 NEWSLETTER_OUTPUT_DIR ("newsletter"): the folder of output/ the plugin owns and rewrites:
-    <dir>/<slug>/{index.html, email.txt, email.html.txt, meta.json}.
+    <dir>/<slug>/{index.html, email.txt, meta.json}.
 NEWSLETTER_CONTENT ("full"): "full" puts the whole post in the email, "summary" its
     summary; both end with "Read on the site".
 NEWSLETTER_GROUPS (None): the list's interest groups, which front matter may name. None
