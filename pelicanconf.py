@@ -24,8 +24,8 @@ OUTPUT_PATH = "output"
 THEME = "theme"
 PLUGIN_PATHS = ["plugins"]
 PLUGINS = [
-    "output_sync", "front_matter", "post_identity", "neighbors", "menu", "sitemap", "signup",
-    "feeds", "newsletter",
+    "output_sync", "front_matter", "post_identity", "fixed_urls", "neighbors", "menu",
+    "sitemap", "signup", "feeds", "newsletter",
 ]
 
 TIMEZONE = "America/New_York"
