@@ -150,3 +150,12 @@ def test_a_production_build_after_a_local_one_drops_the_drafts(site):
     assert not (site.output / "drafts").exists()
     assert 'href="https://www.thepossibilitypractice.com/contact/"' in site.html(
         "about/index.html")
+
+
+def test_pruning_can_be_turned_off(site):
+    site.build()
+    (site.output / "kept-by-hand.html").write_text("mine")
+    site.build(OUTPUT_SYNC_PRUNE=False)
+    assert (site.output / "kept-by-hand.html").read_text() == "mine"
+    site.build()
+    assert not (site.output / "kept-by-hand.html").exists()

@@ -91,7 +91,8 @@ class _Inventory:
             if name == "srcset":
                 self.urls += [(tag, name, c.split()[0]) for c in value.split(",") if c.split()]
             elif name == "style":
-                self.urls += [(tag, "style", m.group(2)) for m in CSS_URL.finditer(value)]
+                if "url(" in value.lower():  # most inlined styles hold none
+                    self.urls += [(tag, "style", m.group(2)) for m in CSS_URL.finditer(value)]
             elif tag != "meta" and value.strip():
                 self.urls.append((tag, name, value.strip()))
         for text in STYLE_TEXT(root):
