@@ -1,6 +1,6 @@
 """Time our full production build against stock Pelican on the same synthetic corpus.
 
-    .venv/bin/python bench/build_bench.py [--posts 1000] [--rounds 3]
+    .venv/bin/python bench/build_bench.py [--posts 1000] [--rounds 5]
 
 Stock Pelican is what `pelican-quickstart` writes with its defaults (theme notmyidea,
 pagination 10, the quickstart's publishconf: Atom feeds on). Both run as `pelican`
@@ -60,7 +60,7 @@ def run_pelican(content, output, settings, extra=()):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--posts", type=int, default=1000)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="bench-"))
@@ -90,7 +90,7 @@ def main():
             ours_times.append(run_pelican(content, work / "ours", ours_conf, cold))
             print(
                 f"round {round_number + 1}: stock {stock_times[-1]:.2f} s, "
-                f"ours {ours_times[-1]:.2f} s",
+                f"ours {ours_times[-1]:.2f} s, ratio {ours_times[-1] / stock_times[-1]:.2f}",
                 flush=True,
             )
         stock, ours = statistics.median(stock_times), statistics.median(ours_times)
