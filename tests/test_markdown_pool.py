@@ -4,8 +4,8 @@ import logging
 
 from conftest import ROOT, Site
 
-from front_matter import markdown_pool
-from front_matter.markdown_pool import MarkdownPool, _FieldsAsWritten
+from front_matter import CheckedMarkdownReader, markdown_pool
+from front_matter.markdown_pool import MarkdownPool
 from publish.build import load_settings
 
 POST = """Title: Post number {n}
@@ -42,15 +42,21 @@ def tree(folder):
 
 
 def test_workers_give_each_file_what_a_serial_read_gives(tmp_path):
+    """The reader with a pool returns, file by file, what Pelican's own reader (a new
+    Markdown instance per file) returns."""
     settings = load_settings(ROOT / "publishconf.py", {"PATH": str(tmp_path)})
     paths = write_posts(tmp_path / "posts", 40)
-    pool = MarkdownPool.start(settings, paths + [str(tmp_path / "missing.md")])
+    with open(paths[5], "a", encoding="utf-8") as handle:  # state a reset must clear
+        handle.write("\nA note[^1] and an ABBR.\n\n[^1]: The note.\n*[ABBR]: An abbreviation\n")
+    missing = str(tmp_path / "missing.md")
+    pool = MarkdownPool.start(settings, paths + [missing])
     assert pool is not None
     try:
-        serial = _FieldsAsWritten(settings)
+        pooled, serial = CheckedMarkdownReader(settings), CheckedMarkdownReader(settings)
+        pooled.pool = pool
         for path in reversed(paths):  # in any order Pelican asks
-            assert pool.take(path) == serial.read(path)
-        assert pool.take(str(tmp_path / "missing.md")) is None  # read again, error and all
+            assert pooled.read(path) == serial.read(path)
+        assert pool.take(missing) is None  # read again by the build, error and all
         assert pool.take(paths[0]) is None  # handed over once
     finally:
         pool.close()
