@@ -1,6 +1,8 @@
 """front_matter/markdown_pool: posts converted on every core give what a serial read gives."""
 
 import logging
+import os
+import signal
 
 from conftest import ROOT, Site
 
@@ -97,3 +99,19 @@ def test_a_site_built_on_every_core_is_the_site_built_serially(tmp_path, monkeyp
     serial.build()
     assert tree(parallel.output) == tree(serial.output)
     assert "Post number 39" in parallel.html("post-number-39/index.html")
+
+
+def test_a_worker_that_dies_leaves_the_rest_to_the_build(tmp_path, caplog):
+    settings = load_settings(ROOT / "publishconf.py", {"PATH": str(tmp_path)})
+    paths = write_posts(tmp_path, 200)
+    pool = MarkdownPool.start(settings, paths)
+    try:
+        assert pool.take(paths[0]) is not None
+        for process in list(pool._executor._processes.values()):
+            os.kill(process.pid, signal.SIGKILL)
+        with caplog.at_level(logging.WARNING):
+            taken = [pool.take(path) for path in paths[1:]]
+    finally:
+        pool.close()
+    assert taken[-1] is None  # read by the build, no hang
+    assert any("Reading posts on every core stopped" in r.getMessage() for r in caplog.records)

@@ -85,7 +85,7 @@ def start_pool(generator):
 
 def files_to_read(generator):
     """Absolute paths of the Markdown files `generator` is about to read: its files
-    (as its own get_files lists them) that no content cache holds."""
+    that no content cache holds, in the order it reads them (its own get_files')."""
     kind = "ARTICLE" if isinstance(generator, ArticlesGenerator) else "PAGE"
     settings, readers = generator.settings, generator.readers
     paths = []

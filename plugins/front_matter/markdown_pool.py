@@ -3,13 +3,14 @@
 A cold build reads every post, one after the other, and python-markdown is most of
 that. When a generator is about to read its first file, `MarkdownPool.start` lists
 the files it will read (its own `get_files`, less what the content cache holds) and
-has processes started by fork (everything already loaded) convert them; the reader
-takes each result when Pelican asks for that file. Workers return plain values only:
-the HTML and each front-matter field as written (formatted fields as HTML). Pelican's
-processing of the fields (dates, tags, authors) and the checks happen in the build's
-own process, as in a serial read, and a worker's log records are logged there too. A
-file a worker could not convert is read again in the build's process, which reports
-its error as usual.
+has processes started by fork (everything already loaded) convert them, in the order
+Pelican will ask; the reader takes each result when Pelican asks for that file.
+Workers return plain values only: the HTML and each front-matter field as written
+(formatted fields as HTML). Pelican's processing of the fields (dates, tags, authors)
+and the checks happen in the build's own process, as in a serial read, and a worker's
+log records are logged there too. A file a worker could not convert is read again in
+the build's process, which reports its error as usual; if a worker dies, the rest are
+read there too, never a hang.
 
 Without fork, on one core or for a few files, nothing changes: files are read serially.
 """
@@ -19,6 +20,7 @@ import logging
 import multiprocessing
 import os
 import warnings
+from concurrent.futures import ProcessPoolExecutor
 
 from markdown import Markdown
 from markdown.preprocessors import Preprocessor
@@ -30,30 +32,35 @@ CHUNK = 8  # files a worker takes at a time
 
 _reader = None  # in a worker: the _FieldsAsWritten reader it converts with
 
+logger = logging.getLogger(__name__)
+
 
 class MarkdownPool:
     """The files of one generator, being converted by worker processes."""
 
-    def __init__(self, pool, results):
-        self._pool = pool
+    def __init__(self, executor, results):
+        self._executor = executor
         self._results = results  # iterator of (path, converted or None, log records)
         self._arrived = {}
 
     @classmethod
     def start(cls, settings, paths):
-        """A MarkdownPool converting `paths` (absolute), or None when serial is better."""
+        """A MarkdownPool converting `paths` (absolute, in the order Pelican will ask
+        for them), or None when serial is better."""
         workers = _workers(len(paths))
         if workers < 2:
             return None
         Markdown(**settings["MARKDOWN"])  # its extensions imported before the fork
+        executor = ProcessPoolExecutor(
+            workers, mp_context=multiprocessing.get_context("fork"),
+            initializer=_start_worker, initargs=(settings,),
+        )
         gc.freeze()  # a worker's garbage collector would otherwise copy every page it scans
         try:
-            pool = multiprocessing.get_context("fork").Pool(
-                workers, initializer=_start_worker, initargs=(settings,)
-            )
+            results = executor.map(_convert, paths, chunksize=CHUNK)  # the workers fork here
         finally:
             gc.unfreeze()
-        return cls(pool, pool.imap_unordered(_convert, sorted(paths), chunksize=CHUNK))
+        return cls(executor, results)
 
     def take(self, path):
         """(content, fields as written) of `path`, or None: read it here."""
@@ -61,6 +68,11 @@ class MarkdownPool:
             try:
                 done, converted, records = next(self._results)
             except StopIteration:
+                self.close()
+                break
+            except Exception as exc:  # a worker died (BrokenProcessPool): read serially
+                logger.warning("Reading posts on every core stopped (%s); reading the rest "
+                               "one by one.", exc)
                 self.close()
                 break
             for name, level, message in records:
@@ -72,8 +84,7 @@ class MarkdownPool:
         """Stop the workers (at once if results are left untaken)."""
         if self._results is not None:
             self._results = None
-            self._pool.terminate()
-            self._pool.join()
+            self._executor.shutdown(wait=True, cancel_futures=True)
 
 
 class _FieldsAsWritten(MarkdownReader):
