@@ -5,11 +5,11 @@ which the newsletter pipeline uses to target a campaign, knows it only by a hex 
 two are tied together by the category's and the group's names, and any group that exists
 on one side only is reported rather than guessed at.
 
-Talks to Mailchimp through the official `mailchimp-marketing` client only. The API key
-is never printed and never written: every message that could quote it is scrubbed.
+Talks to Mailchimp through the official `mailchimp-marketing` client only, by way of the
+newsletter's adapter to it (transient failures retried). The API key is never printed
+and never written: every message that could quote it is scrubbed.
 """
 
-import json
 from dataclasses import dataclass, field
 
 from .audience_file import match_key, read_audience, write_audience
@@ -43,91 +43,64 @@ class SyncReport:
 
 
 class MailchimpAudience:
-    """Reads one list through the official client; errors become AudienceSyncError."""
+    """Reads one list through the project's one adapter to the official client
+    (newsletter/backends/mailchimp_api.py: one session, retries with backoff, the key
+    never shown); its failures become AudienceSyncError."""
 
-    def __init__(self, api_key, api_url=None, dc=None, timeout=30):
-        from mailchimp_marketing import Client
+    def __init__(self, api_key, api_url=None, dc=None, timeout=30, **adapter):
+        from newsletter.backends.mailchimp_api import MailchimpApi, MailchimpError
 
         if not api_key:
             raise AudienceSyncError("MAILCHIMP_API_KEY is not set")
-        key_dc = api_key.rpartition("-")[2] if "-" in api_key else ""
-        if api_url:
-            host = api_url.rstrip("/")
-        elif key_dc or dc:
-            host = f"https://{key_dc or dc}.api.mailchimp.com/3.0"
-        else:
-            raise AudienceSyncError(
-                "MAILCHIMP_API_KEY does not end in -DC (such as -us21): copy the whole key"
-            )
-        self._secret = api_key
-        self.host = host
-        # An empty `server` stops the client from rewriting "server" anywhere in the URL;
-        # the host is then used exactly as given (its Configuration().host is never read).
-        self.client = Client({"api_key": api_key, "server": "", "timeout": timeout})
-        self.client.api_client.host = host
+        if not api_url and "-" not in api_key and dc:  # the audience file knows the DC
+            api_url = f"https://{dc}.api.mailchimp.com/3.0"
+        try:
+            self.api = MailchimpApi(api_key, api_url, timeout=timeout, **adapter)
+        except MailchimpError as exc:
+            raise AudienceSyncError(str(exc)) from None
+        self.host = self.api.host
 
     def list_info(self, list_id):
-        return self._call(f"list {list_id}", self.client.lists.get_list, list_id)
+        return self._call(f"read list {list_id}", lambda mc: mc.lists.get_list(list_id),
+                          missing=f"list {list_id}")
 
     def categories(self, list_id):
         """Every interest category of the list, each with its interests under "interests"."""
         categories = self._all(
-            f"the interest categories of list {list_id}", "categories",
-            self.client.lists.get_list_interest_categories, list_id,
+            f"read the interest categories of list {list_id}", "categories",
+            lambda mc, **page: mc.lists.get_list_interest_categories(list_id, **page),
         )
         for category in categories:
             category["interests"] = self._all(
-                f"the interests of category {category.get('title')!r}", "interests",
-                self.client.lists.list_interest_category_interests, list_id, category["id"],
+                f"read the interests of category {category.get('title')!r}", "interests",
+                lambda mc, c=category["id"], **page: mc.lists.list_interest_category_interests(
+                    list_id, c, **page),
             )
         return categories
 
-    def _all(self, what, key, method, *args):
+    def _all(self, action, key, operation):
         items, offset = [], 0
         while True:
-            page = self._call(what, method, *args, count=PAGE_SIZE, offset=offset)
+            page = self._call(
+                action, lambda mc, at=offset: operation(mc, count=PAGE_SIZE, offset=at))
             batch = page.get(key) or []
             items.extend(batch)
             offset += len(batch)
             if not batch or offset >= page.get("total_items", 0):
                 return items
 
-    def _call(self, what, method, *args, **kwargs):
-        from mailchimp_marketing.api_client import ApiClientError
+    def _call(self, action, operation, missing=None):
+        from newsletter.backends.mailchimp_api import MailchimpError, NotFound
 
         try:
-            answer = method(*args, **kwargs)
-        except ApiClientError as exc:
-            raise AudienceSyncError(self._scrub(self._explain(what, exc))) from None
+            answer = self.api.call(action, operation, missing=missing)
+        except NotFound as exc:
+            raise AudienceSyncError(f"{exc} Check list_id in the audience file.") from None
+        except MailchimpError as exc:
+            raise AudienceSyncError(str(exc)) from None
         if not isinstance(answer, dict):
-            status = getattr(answer, "status_code", "?")
-            raise AudienceSyncError(
-                f"Mailchimp at {self.host} gave an empty answer (HTTP {status}) for {what}"
-            )
+            raise AudienceSyncError(f"Mailchimp at {self.host} gave an empty answer to {action}")
         return answer
-
-    def _explain(self, what, exc):
-        detail = exc.text
-        if isinstance(detail, str) and detail.lstrip().startswith("{"):
-            try:
-                detail = json.loads(detail)
-            except ValueError:
-                pass
-        if isinstance(detail, dict):
-            detail = detail.get("detail") or detail.get("title") or detail
-        detail = " ".join(str(detail).split())[:300]
-        if exc.status_code is None:
-            return f"could not reach the Mailchimp API at {self.host}: {detail}"
-        if exc.status_code in (401, 403):
-            return (f"Mailchimp refused the API key (HTTP {exc.status_code}: {detail}); "
-                    "check MAILCHIMP_API_KEY")
-        if exc.status_code == 404:
-            return (f"Mailchimp has no {what} (HTTP 404: {detail}); "
-                    "check list_id in the audience file")
-        return f"Mailchimp answered HTTP {exc.status_code} for {what}: {detail}"
-
-    def _scrub(self, text):
-        return text.replace(self._secret, "[MAILCHIMP_API_KEY]")
 
 
 def sync_audience(audience, mailchimp):
@@ -170,9 +143,10 @@ def sync_audience(audience, mailchimp):
     return synced, report
 
 
-def sync_audience_file(path, api_key, api_url=None):
-    """Sync the audience file at `path` in place; returns (SyncReport, whether it changed)."""
+def sync_audience_file(path, api_key, api_url=None, **adapter):
+    """Sync the audience file at `path` in place; returns (SyncReport, whether it changed).
+    `adapter`: MailchimpApi's options (retry policy, sleep) for tests."""
     audience = read_audience(path)
-    mailchimp = MailchimpAudience(api_key, api_url, dc=audience.get("dc"))
+    mailchimp = MailchimpAudience(api_key, api_url, dc=audience.get("dc"), **adapter)
     synced, report = sync_audience(audience, mailchimp)
     return report, write_audience(path, synced)

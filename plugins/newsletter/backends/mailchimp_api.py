@@ -1,4 +1,5 @@
-"""The one adapter between the newsletter and the official mailchimp-marketing client.
+"""The one adapter between this project (the newsletter, audience-sync) and the official
+mailchimp-marketing client.
 
 The client (3.0.80) builds each request from Mailchimp's operations; this adapter takes
 care of what it gets wrong or leaves out, so nothing else has to know:
