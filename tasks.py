@@ -33,7 +33,7 @@ def _build(settings_file, overrides=None):
         result = build_site(settings_file, overrides)
     except BuildError as exc:
         raise Exit(f"Build failed: {exc}", code=1) from None
-    print(f"Built {len(result.pages)} pages ({len(result.files)} files) into {result.output_path}")
+    print(f"Built {result.describe()}")
     return result
 
 

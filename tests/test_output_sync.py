@@ -159,3 +159,14 @@ def test_pruning_can_be_turned_off(site):
     assert (site.output / "kept-by-hand.html").read_text() == "mine"
     site.build()
     assert not (site.output / "kept-by-hand.html").exists()
+
+
+def test_the_build_says_what_it_wrote_left_and_removed(site):
+    first = site.build()
+    assert first.output.written and not first.output.unchanged
+    assert "about/index.html" in first.output.written
+    (site.output / "gone.html").write_text("old")
+    again = site.build()
+    assert again.output.written == () and "about/index.html" in again.output.unchanged
+    assert again.output.removed == ("gone.html",)
+    assert again.describe().endswith("; 0 pages written, the others unchanged; 1 old file removed")

@@ -36,7 +36,7 @@ def test_plain_lines_say_everything_in_order():
         "build      done       0.42s  24 pages (44 files) in output",
         "deploy     done       1.50s  uploaded 2 files, deleted 1, 41 unchanged",
         "send       done       0.08s  1 post emailed through the local outbox",
-        "Pages written: 24 (in output)",
+        "Pages: 24 in output",
         "Deploy: uploaded 2 files, deleted 1, 41 unchanged: s3://site/",
         "  uploaded a/index.html",
         "  uploaded index.html",

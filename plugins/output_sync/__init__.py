@@ -10,10 +10,14 @@ Settings:
 - OUTPUT_SYNC_PRUNE [True]: remove files the build no longer makes. Left alone: the
   top-level names in OUTPUT_RETENTION (Pelican's, e.g. [".git"]), and everything when
   the output folder holds the content folder (Pelican's own rule for deleting it).
+
+After a build, `last_summary` says what it wrote, left alone and removed (the publish
+report shows it).
 """
 
 import logging
 import os
+from dataclasses import dataclass
 
 from pelican import signals
 
@@ -25,11 +29,25 @@ logger = logging.getLogger(__name__)
 _build = None  # the OutputSync of the build in progress (Pelican runs one at a time)
 
 
+@dataclass(frozen=True)
+class OutputSummary:
+    """What a finished build did in its output folder: paths relative to it."""
+
+    output_path: str
+    written: tuple  # pages and feeds Pelican's writer wrote
+    unchanged: tuple  # those it found already right and left alone
+    removed: tuple  # files the site no longer has
+
+
+last_summary = None  # the OutputSummary of the last build that finished (None meanwhile)
+
+
 class OutputSync:
     """Pelican generator, made first thing in every build: notes when it started."""
 
     def __init__(self, context, settings, path, theme, output_path, *args, **kwargs):
-        global _build
+        global _build, last_summary
+        last_summary = None
         self.context = context
         self.settings = settings
         self.output_path = output_path
@@ -39,9 +57,8 @@ class OutputSync:
 
     def current_files(self):
         """Relative paths this build keeps without writing them again."""
-        kept = {os.path.relpath(path, self.output_path) for path in self.writer.unchanged}
-        kept |= {s.save_as for s in self.context.get("staticfiles", ())}
-        return {path.replace(os.sep, "/") for path in kept}
+        static = {s.save_as.replace(os.sep, "/") for s in self.context.get("staticfiles", ())}
+        return set(_relative(self.writer.unchanged, self.output_path)) | static
 
 
 class _BuildWriter(ChangedOnlyWriter):
@@ -63,24 +80,32 @@ def get_writer(pelican):
 
 def prune(pelican):
     """Signal handler (finalized): remove what this build no longer makes."""
-    global _build
+    global _build, last_summary
     build, _build = _build, None
-    if build is None or build.writer is None or not pelican.settings.get(
-        "OUTPUT_SYNC_PRUNE", True
-    ):
+    if build is None or build.writer is None:
         return
+    removed = ()
     output, content = os.path.realpath(build.output_path), os.path.realpath(pelican.path)
-    if os.path.commonpath([output, content]) == output:
+    pruning = pelican.settings.get("OUTPUT_SYNC_PRUNE", True)
+    if pruning and os.path.commonpath([output, content]) == output:
         logger.warning("output_sync: %s holds the content folder: nothing removed.", output)
-        return
-    removed = remove_stale(
-        build.output_path,
-        started_ns=build.started_ns,
-        current=build.current_files(),
-        retained=set(pelican.settings.get("OUTPUT_RETENTION", ())),
-    )
+    elif pruning:
+        removed = tuple(remove_stale(
+            build.output_path,
+            started_ns=build.started_ns,
+            current=build.current_files(),
+            retained=set(pelican.settings.get("OUTPUT_RETENTION", ())),
+        ))
     if removed:
         logger.info("Removed %d file(s) the site no longer has from %s", len(removed), output)
+    last_summary = OutputSummary(
+        build.output_path, _relative(build.writer.written, build.output_path),
+        _relative(build.writer.unchanged, build.output_path), removed,
+    )
+
+
+def _relative(paths, folder):
+    return tuple(sorted(os.path.relpath(p, folder).replace(os.sep, "/") for p in paths))
 
 
 def register():

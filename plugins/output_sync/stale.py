@@ -13,14 +13,21 @@ from pathlib import Path
 
 
 def file_system_now(folder):
-    """The file system's current time, as it stamps files in `folder` (which it creates).
+    """A time T of the file system's own clock, as it stamps files in `folder` (which it
+    creates): files written before this call are stamped before T, files written after
+    it at T or later.
 
-    The kernel stamps files from a clock that may lag `time.time()` by a tick; files
-    written after this call are stamped no earlier than what it returns."""
+    That clock moves in ticks (a few milliseconds): a file written in the tick this call
+    starts in would look as new as the build's own, so it waits for the next tick."""
     os.makedirs(folder, exist_ok=True)
     handle, marker = tempfile.mkstemp(prefix=".build-started-", dir=folder)
     try:
-        return os.fstat(handle).st_mtime_ns
+        first = os.fstat(handle).st_mtime_ns
+        while True:
+            os.utime(handle)  # stamped now, by the same clock as a write
+            now = os.fstat(handle).st_mtime_ns
+            if now > first:
+                return now
     finally:
         os.close(handle)
         os.unlink(marker)

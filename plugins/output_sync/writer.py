@@ -14,11 +14,13 @@ from pelican.writers import FileOverwriteFailedError, Writer
 
 
 class ChangedOnlyWriter(Writer):
-    """Pelican's Writer; `unchanged` holds the files it found already right."""
+    """Pelican's Writer; `unchanged` holds the files it found already right, `written`
+    those it wrote."""
 
     def __init__(self, output_path, settings=None):
         super().__init__(output_path, settings=settings)
         self.unchanged = set()
+        self.written = set()
 
     def _open_w(self, filename, encoding, override=False):
         # Writer._open_w's bookkeeping, which ends by truncating the file: here the file
@@ -38,19 +40,19 @@ class ChangedOnlyWriter(Writer):
         if override:
             self._overridden_files.add(filename)
         self._written_files.add(filename)
-        self.unchanged.discard(filename)
-        return ChangedOnlyFile(filename, encoding, self.unchanged)
+        return ChangedOnlyFile(filename, encoding, self)
 
 
 class ChangedOnlyFile(io.StringIO):
     """Collects what is written; on a clean close, writes it to `path` unless the file
-    already holds exactly those bytes (then adds `path` to `unchanged`)."""
+    already holds exactly those bytes, and says which to the writer's `unchanged` or
+    `written`."""
 
-    def __init__(self, path, encoding, unchanged):
+    def __init__(self, path, encoding, writer):
         super().__init__()
         self.path = path
         self.target_encoding = encoding
-        self.unchanged = unchanged
+        self.writer = writer
 
     def __exit__(self, kind, value, traceback):
         try:
@@ -62,11 +64,14 @@ class ChangedOnlyFile(io.StringIO):
     def _save(self):
         text = self.getvalue()
         data = text.encode(self.target_encoding)
+        self.writer.unchanged.discard(self.path)
+        self.writer.written.discard(self.path)
         if same_bytes(self.path, data):
-            self.unchanged.add(self.path)
+            self.writer.unchanged.add(self.path)
             return
         with open(self.path, "w", encoding=self.target_encoding) as handle:
             handle.write(text)
+        self.writer.written.add(self.path)
 
 
 def same_bytes(path, data):

@@ -7,6 +7,8 @@ from pathlib import Path
 from pelican import Pelican
 from pelican.settings import read_settings
 
+from .report import count
+
 
 class BuildError(Exception):
     """The site could not be built; the message says what to fix."""
@@ -15,11 +17,28 @@ class BuildError(Exception):
 @dataclass(frozen=True)
 class BuildResult:
     output_path: Path
-    files: tuple
+    files: tuple  # every file in the output folder, relative to it
+    output: object = None  # plugins/output_sync's OutputSummary, when it ran
 
     @property
     def pages(self):
         return tuple(f for f in self.files if f.suffix == ".html")
+
+    def describe(self):
+        """'20 pages (37 files) in output', and what this build changed when known."""
+        text = f"{count(len(self.pages), 'page')} ({count(len(self.files), 'file')}) in "
+        text += str(self.output_path)
+        if self.output is not None:
+            text += (f"; {count(len(self.pages_written), 'page')} written, the others "
+                     f"unchanged; {count(len(self.output.removed), 'old file')} removed")
+        return text
+
+    @property
+    def pages_written(self):
+        """The pages this build wrote (None: not known, every page may have been)."""
+        if self.output is None:
+            return None
+        return tuple(p for p in self.output.written if p.endswith(".html"))
 
 
 def load_settings(settings_file, overrides=None):
@@ -47,7 +66,23 @@ def build_site(settings_file, overrides=None):
         )
     output = Path(settings["OUTPUT_PATH"])
     files = tuple(sorted(p.relative_to(output) for p in output.rglob("*") if p.is_file()))
-    return BuildResult(output, files)
+    return BuildResult(output, files, _output_summary(settings))
+
+
+def _output_summary(settings):
+    """What plugins/output_sync says the build wrote, left alone and removed, if it ran."""
+    if "output_sync" not in settings.get("PLUGINS", ()):
+        return None
+    import output_sync  # noqa: PLC0415 (a plugin: importable once Pelican loaded it)
+
+    summary = output_sync.last_summary
+    if summary is None or Path(summary.output_path).resolve() != Path(
+            settings["OUTPUT_PATH"]).resolve():
+        return None
+    return summary
+
+
+
 
 
 class _ErrorCounter(logging.Handler):

@@ -102,10 +102,10 @@ def build_step(run):
     result = run.edges.build()
     run.output = Path(result.output_path)
     run.report.pages = len(result.pages)
+    if result.pages_written is not None:
+        run.report.pages_written = len(result.pages_written)
     run.report.output = str(run.output)
-    return "done", (
-        f"{count(len(result.pages), 'page')} ({count(len(result.files), 'file')}) in {run.output}"
-    )
+    return "done", result.describe()
 
 
 def check_step(run):

@@ -37,6 +37,7 @@ class PublishReport:
     dry_run: bool = False
     steps: list = field(default_factory=list)
     pages: int | None = None
+    pages_written: int | None = None  # None: not known (every page may have been)
     output: str = ""
     deploy: object = None  # DeployResult
     emailed: list = field(default_factory=list)
@@ -58,6 +59,14 @@ class PublishReport:
         return "Published."
 
 
+def _pages(report):
+    """'22 in output', and '; 3 written, the others unchanged' when known."""
+    text = f"{report.pages} in {report.output}"
+    if report.pages_written is not None:
+        text += f"; {report.pages_written} written, the others unchanged"
+    return text
+
+
 def count(number, noun):
     """'1 post', '2 posts': the report reads as sentences."""
     return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
@@ -76,7 +85,7 @@ def lines(report, secrets=()):
     for step in report.steps:
         out.append(f"{step.name:<10} {step.status:<8} {step.seconds:6.2f}s  {_shown(step)}")
     if report.pages is not None:
-        out.append(f"Pages written: {report.pages} (in {report.output})")
+        out.append(f"Pages: {_pages(report)}")
     if report.deploy is not None:
         out.append(f"Deploy: {report.deploy.summary()}")
         out += [f"  uploaded {p}" for p in report.deploy.uploaded[:20]]
@@ -119,7 +128,7 @@ def render(report, console, secrets=()):
     facts.add_column(style="bold")
     facts.add_column()
     if report.pages is not None:
-        facts.add_row("Pages written", clean(f"{report.pages} in {report.output}"))
+        facts.add_row("Pages", clean(_pages(report)))
     if report.deploy is not None:
         facts.add_row("Deploy", clean(report.deploy.summary()))
         if report.deploy.uploaded:
