@@ -90,3 +90,11 @@ def test_a_long_failure_is_said_once_in_full_at_the_end():
     text = "\n".join(lines(failed))
     assert "verify     failed     0.30s  not live, so nothing was emailed: (more below)" in text
     assert text.count("answered 404") == 1
+
+
+def test_the_pages_a_build_wrote_are_counted_when_known():
+    report = sample(pages_written=3, pages_unchanged=21)
+    assert "Pages: 24 in output; 3 written, 21 already right" in lines(report)
+    screen = io.StringIO()
+    render(report, Console(file=screen, width=200))
+    assert "24 in output; 3 written, 21 already right" in screen.getvalue()

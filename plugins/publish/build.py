@@ -25,20 +25,24 @@ class BuildResult:
         return tuple(f for f in self.files if f.suffix == ".html")
 
     def describe(self):
-        """'20 pages (37 files) in output', and what this build changed when known."""
+        """'22 pages (37 files) in output', and what this build changed when known."""
         text = f"{count(len(self.pages), 'page')} ({count(len(self.files), 'file')}) in "
         text += str(self.output_path)
         if self.output is not None:
-            text += (f"; {count(len(self.pages_written), 'page')} written, the others "
-                     f"unchanged; {count(len(self.output.removed), 'old file')} removed")
+            text += (f"; {count(len(self.pages_written), 'page')} written, "
+                     f"{len(self.pages_unchanged)} already right; "
+                     f"{count(len(self.output.removed), 'old file')} removed")
         return text
 
     @property
     def pages_written(self):
-        """The pages this build wrote (None: not known, every page may have been)."""
-        if self.output is None:
-            return None
-        return tuple(p for p in self.output.written if p.endswith(".html"))
+        """The pages Pelican's writer wrote this build (None: not known)."""
+        return None if self.output is None else _html(self.output.written)
+
+    @property
+    def pages_unchanged(self):
+        """The pages it found already right and left alone (None: not known)."""
+        return None if self.output is None else _html(self.output.unchanged)
 
 
 def load_settings(settings_file, overrides=None):
@@ -67,6 +71,10 @@ def build_site(settings_file, overrides=None):
     output = Path(settings["OUTPUT_PATH"])
     files = tuple(sorted(p.relative_to(output) for p in output.rglob("*") if p.is_file()))
     return BuildResult(output, files, _output_summary(settings))
+
+
+def _html(paths):
+    return tuple(p for p in paths if p.endswith(".html"))
 
 
 def _output_summary(settings):

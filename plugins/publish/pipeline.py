@@ -104,6 +104,7 @@ def build_step(run):
     run.report.pages = len(result.pages)
     if result.pages_written is not None:
         run.report.pages_written = len(result.pages_written)
+        run.report.pages_unchanged = len(result.pages_unchanged)
     run.report.output = str(run.output)
     return "done", result.describe()
 

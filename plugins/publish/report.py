@@ -37,7 +37,8 @@ class PublishReport:
     dry_run: bool = False
     steps: list = field(default_factory=list)
     pages: int | None = None
-    pages_written: int | None = None  # None: not known (every page may have been)
+    pages_written: int | None = None  # by Pelican's writer this build; None: not known
+    pages_unchanged: int | None = None  # found already right and left alone
     output: str = ""
     deploy: object = None  # DeployResult
     emailed: list = field(default_factory=list)
@@ -60,10 +61,10 @@ class PublishReport:
 
 
 def _pages(report):
-    """'22 in output', and '; 3 written, the others unchanged' when known."""
+    """'22 in output', and '; 3 written, 17 already right' when known."""
     text = f"{report.pages} in {report.output}"
     if report.pages_written is not None:
-        text += f"; {report.pages_written} written, the others unchanged"
+        text += f"; {report.pages_written} written, {report.pages_unchanged} already right"
     return text
 
 
