@@ -24,7 +24,7 @@ from importlib import metadata
 from pathlib import Path
 
 CACHE_NAME = "NewsletterEmails"
-LIBRARIES = ("css-inline", "Jinja2", "MarkupSafe", "pelican")
+LIBRARIES = ("css-inline", "Jinja2", "lxml", "MarkupSafe", "pelican")
 GZIP_MAGIC = b"\x1f\x8b"
 
 logger = logging.getLogger(__name__)

@@ -12,6 +12,8 @@ and never written: every message that could quote it is scrubbed.
 
 from dataclasses import dataclass, field
 
+from newsletter.backends.mailchimp_api import MailchimpApi, MailchimpError, NotFound
+
 from .audience_file import match_key, read_audience, write_audience
 
 PAGE_SIZE = 100
@@ -48,17 +50,16 @@ class MailchimpAudience:
     never shown); its failures become AudienceSyncError."""
 
     def __init__(self, api_key, api_url=None, dc=None, timeout=30, **adapter):
-        from newsletter.backends.mailchimp_api import MailchimpApi, MailchimpError
-
         if not api_key:
             raise AudienceSyncError("MAILCHIMP_API_KEY is not set")
-        if not api_url and "-" not in api_key and dc:  # the audience file knows the DC
-            api_url = f"https://{dc}.api.mailchimp.com/3.0"
         try:
-            self.api = MailchimpApi(api_key, api_url, timeout=timeout, **adapter)
+            self.api = MailchimpApi(api_key, api_url, dc=dc, timeout=timeout, **adapter)
         except MailchimpError as exc:
             raise AudienceSyncError(str(exc)) from None
-        self.host = self.api.host
+
+    @property
+    def host(self):
+        return self.api.host
 
     def list_info(self, list_id):
         return self._call(f"read list {list_id}", lambda mc: mc.lists.get_list(list_id),
@@ -90,8 +91,6 @@ class MailchimpAudience:
                 return items
 
     def _call(self, action, operation, missing=None):
-        from newsletter.backends.mailchimp_api import MailchimpError, NotFound
-
         try:
             answer = self.api.call(action, operation, missing=missing)
         except NotFound as exc:

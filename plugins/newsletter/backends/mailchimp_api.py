@@ -95,8 +95,9 @@ class Outcome:
         return self.status is not None and 200 <= self.status < 300
 
 
-def api_base_url(api_key, override=None):
-    """The API's base URL: `override` (MAILCHIMP_API_URL) or the key's data centre."""
+def api_base_url(api_key, override=None, dc=None):
+    """The API's base URL: `override` (MAILCHIMP_API_URL), else the key's data centre,
+    else `dc` (known from elsewhere, such as the audience file's embed code)."""
     if override:
         parts = urlsplit(override)
         if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -104,7 +105,8 @@ def api_base_url(api_key, override=None):
                 f"MAILCHIMP_API_URL is {override!r}: write a base URL such as "
                 "https://us21.api.mailchimp.com/3.0")
         return override.rstrip("/")
-    dc = api_key.rpartition("-")[2] if "-" in api_key else ""
+    key_dc = api_key.rpartition("-")[2] if "-" in api_key else ""
+    dc = key_dc if key_dc.isalnum() else (dc or "")
     if not dc.isalnum():
         raise MailchimpError(f"the API key has no data centre suffix: {KEY_HINT}.")
     return f"https://{dc}.api.mailchimp.com/3.0"
@@ -224,13 +226,13 @@ class MailchimpApi:
                             unsafe=True)
     """
 
-    def __init__(self, api_key, base_url=None, *, timeout=30.0, retry=RetryPolicy(),
+    def __init__(self, api_key, base_url=None, *, dc=None, timeout=30.0, retry=RetryPolicy(),
                  sleep=time.sleep, rand=random.random, session=None):
         from mailchimp_marketing import Client
 
         if not api_key:
             raise MailchimpError(f"MAILCHIMP_API_KEY is empty: {KEY_HINT}.")
-        self.host = api_base_url(api_key, base_url)
+        self.host = api_base_url(api_key, base_url, dc)
         self.timeout = timeout
         self.retry = retry
         self._sleep = sleep
