@@ -3,7 +3,7 @@
 It keeps one audience (list) with one interest category, and campaigns that go through
 Mailchimp's life cycle (save -> schedule -> sending -> sent) with Mailchimp's rules: the send
 checklist, quarter-hour scheduling, "already sent" refusals, problem+json errors and HTTP Basic
-auth. Responses follow the official OpenAPI document (../shared/mailchimp/mailchimp.com.json),
+auth. Responses follow the official OpenAPI document (tests/mailchimp_spec/mailchimp.json),
 so Prism can sit in front of it (see tests/prism.py). Faults (429, 500, 503, empty 500,
 connection reset, slow answers, "applied but the answer was lost") can be injected per
 request, and every request is logged so tests can count API calls.

@@ -28,7 +28,7 @@ import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SPEC = ROOT.parent / "shared" / "mailchimp" / "mailchimp.com.json"
+SPEC = ROOT / "tests" / "mailchimp_spec" / "mailchimp.json"
 PRISM_BIN = ROOT / "node_modules" / ".bin" / "prism"
 STARTUP_TIMEOUT = 60.0
 BARRIER_TIMEOUT = 10.0
