@@ -18,14 +18,18 @@ PATH = "content"
 ARTICLE_PATHS = ["posts"]
 PAGE_PATHS = ["pages"]
 STATIC_PATHS = ["images"]
-# Copy an image only when it changed (plugins/output_sync keeps the output in place).
+# Copy an image only when it changed (possibility.site.output_sync keeps the output in place).
 STATIC_CHECK_IF_MODIFIED = True
 OUTPUT_PATH = "output"
 THEME = "theme"
-PLUGIN_PATHS = ["plugins"]
+# The project's own plugins, by dotted path in the installed `possibility` package
+# (possibility.site; `pip install -e .` installs it). Order matters: output_sync
+# provides the writer, front_matter checks posts before the others read them.
 PLUGINS = [
-    "output_sync", "front_matter", "post_identity", "fixed_urls", "neighbors", "menu",
-    "sitemap", "signup", "feeds", "newsletter",
+    "possibility.site.output_sync", "possibility.site.front_matter",
+    "possibility.site.post_identity", "possibility.site.fixed_urls",
+    "possibility.site.neighbours", "possibility.site.menu", "possibility.site.sitemap",
+    "possibility.site.signup", "possibility.site.feeds", "possibility.site.newsletter",
 ]
 
 TIMEZONE = "America/New_York"
@@ -74,7 +78,7 @@ PAGINATION_PATTERNS = (
 )
 SUMMARY_MAX_LENGTH = 50
 
-# Pelican's own feeds are off: plugins/feeds writes them with feedgen.
+# Pelican's own feeds are off: possibility.site.feeds writes them with feedgen.
 FEED_ALL_ATOM = None
 FEED_ALL_RSS = None
 FEED_ATOM = None
@@ -87,7 +91,7 @@ TAG_FEED_ATOM = None
 TAG_FEED_RSS = None
 TRANSLATION_FEED_ATOM = None
 TRANSLATION_FEED_RSS = None
-# plugins/feeds: paths are FEEDS_ALL_RSS/ATOM/JSON and FEEDS_CATEGORY_RSS/ATOM (defaults in
+# possibility.site.feeds: paths are FEEDS_ALL_RSS/ATOM/JSON and FEEDS_CATEGORY_RSS/ATOM (defaults in
 # README "Configuration"); it writes feeds only with an absolute SITEURL (publishconf.py).
 # It shares FEED_MAX_ITEMS with Pelican, whose default of 100 is too many for readers.
 FEED_MAX_ITEMS = 20
@@ -109,14 +113,14 @@ CACHE_PATH = ".cache/pelican"
 MENU_PAGES = ["about", "executive-coaching-group", "subscribe", "contact"]
 FOOTER_TEXT = "© The Possibility Practice"
 
-# Newsletter signup form (plugins/signup; every SIGNUP_* setting is documented in
-# plugins/signup/settings.py). The form comes from content/audience.json, written by
+# Newsletter signup form (possibility.site.signup; every SIGNUP_* setting is documented in
+# possibility.core.signup.settings). The form comes from content/audience.json, written by
 # `invoke audience-import` from Mailchimp's embed code.
 # A signup through the compact footer form (no room for choices) joins these groups:
 SIGNUP_COMPACT_GROUPS = ["Articles"]
 
-# Newsletter (plugins/newsletter; every NEWSLETTER_* setting and its default is listed in
-# plugins/newsletter/settings.py and README "Newsletter"). Each build renders every post's
+# Newsletter (possibility.site.newsletter; every NEWSLETTER_* setting and its default is listed in
+# possibility.core.newsletter.settings and README "Newsletter"). Each build renders every post's
 # email into output/newsletter/<slug>/; `invoke newsletter-send` (or publish) sends the new
 # ones and records them in the committed ledger content/newsletter-ledger.json.
 # Emails need absolute links: a local build (relative URLs) uses this address for them,

@@ -12,7 +12,7 @@ from pelicanconf import *  # noqa: E402,F403
 
 SITEURL = os.environ.get("SITEURL", "https://www.thepossibilitypractice.com").rstrip("/")
 RELATIVE_URLS = False
-# Clean output without emptying the folder first: plugins/output_sync rewrites only the
+# Clean output without emptying the folder first: possibility.site.output_sync rewrites only the
 # pages that changed and removes whatever the site no longer has (but OUTPUT_RETENTION).
 DELETE_OUTPUT_DIRECTORY = False
 OUTPUT_RETENTION = [".git"]

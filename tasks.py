@@ -6,18 +6,16 @@ Thin wrappers: the logic lives in `plugins/`. Modelled on the tasks.py that
 
 import os
 import shutil
-import sys
 from pathlib import Path
 
 from invoke import task
 from invoke.exceptions import Exit
 
-ROOT = Path(__file__).resolve().parent
-sys.path.insert(0, str(ROOT / "plugins"))
+from possibility.commands.new_post import write_new_post
+from possibility.commands.publish.build import BuildError, build_site, load_settings
+from possibility.core.identity import new_post_id
 
-from authoring.new_post import write_new_post  # noqa: E402
-from post_identity.identity import new_post_id  # noqa: E402
-from publish.build import BuildError, build_site, load_settings  # noqa: E402
+ROOT = Path(__file__).resolve().parent
 
 SETTINGS_BASE = ROOT / "pelicanconf.py"
 SETTINGS_PUBLISH = ROOT / "publishconf.py"
@@ -113,7 +111,7 @@ def publish(c, dry_run=False, yes=False, commit=True):
     from pelican.log import console
     from pelican.log import init as init_logging
 
-    from publish.command import run_publish
+    from possibility.commands.publish.command import run_publish
 
     init_logging(level=None)  # Pelican's log and the progress bars share its console
     code = run_publish(
@@ -138,7 +136,7 @@ def new_post(c, title, category="Executive Coaching"):
 
 
 def _signup_audience_path():
-    from signup.settings import read_settings as read_signup_settings
+    from possibility.core.signup.settings import read_settings as read_signup_settings
 
     path = read_signup_settings(load_settings(SETTINGS_BASE)).audience_file
     if path is None:
@@ -149,8 +147,12 @@ def _signup_audience_path():
 @task(help={"file": "a file holding the embed code from Mailchimp (Signup forms > Embedded)"})
 def audience_import(c, file):
     """Write the signup form's audience file from the embed code Mailchimp generates."""
-    from signup.audience_file import AudienceFileError, describe_audience, import_embed_code
-    from signup.embed_import import EmbedCodeError
+    from possibility.core.signup.audience_file import (
+        AudienceFileError,
+        describe_audience,
+        import_embed_code,
+    )
+    from possibility.core.signup.embed_import import EmbedCodeError
 
     path = _signup_audience_path()
     try:
@@ -171,8 +173,8 @@ def audience_sync(c):
     """
     from dotenv import load_dotenv
 
-    from signup.audience_file import AudienceFileError
-    from signup.audience_sync import AudienceSyncError, sync_audience_file
+    from possibility.commands.audience_sync import AudienceSyncError, sync_audience_file
+    from possibility.core.signup.audience_file import AudienceFileError
 
     load_dotenv(ROOT / ".env")
     path = _signup_audience_path()
@@ -188,12 +190,12 @@ def audience_sync(c):
     print(f"{'Updated' if changed else 'Unchanged:'} {path}")
 
 
-# Newsletter (plugins/newsletter; README "Newsletter"). The send tasks work from a
+# Newsletter (possibility.site.newsletter; README "Newsletter"). The send tasks work from a
 # production build (publishconf.py), exactly as `invoke publish` does.
 
 
 def _newsletter(settings_file=None):
-    from newsletter.settings import NewsletterSettingsError, read_settings
+    from possibility.core.newsletter.settings import NewsletterSettingsError, read_settings
 
     try:
         return read_settings(load_settings(settings_file or SETTINGS_PUBLISH))
@@ -203,10 +205,10 @@ def _newsletter(settings_file=None):
 
 def _newsletter_call(function, *args, **kwargs):
     """Run a newsletter function; its errors become a message and exit code 1."""
-    from newsletter.backends import BackendError
-    from newsletter.ledger import LedgerError
-    from newsletter.model import OutputError
-    from newsletter.send import NewsletterError, SendError
+    from possibility.commands.send import NewsletterError, SendError
+    from possibility.core.newsletter.backends import BackendError
+    from possibility.core.newsletter.ledger import LedgerError
+    from possibility.core.newsletter.model import OutputError
 
     try:
         return function(*args, **kwargs)
@@ -220,7 +222,7 @@ def _newsletter_call(function, *args, **kwargs):
 @task
 def newsletter_status(c):
     """Build the production site; list every post: sent, due, skipped (why), changed."""
-    from newsletter.send import status
+    from possibility.commands.send import status
 
     result = _build(SETTINGS_PUBLISH)
     print("\n".join(_newsletter_call(status, result.output_path, _newsletter()).lines()))
@@ -231,7 +233,7 @@ def newsletter_preview(c, slug=None, open=False):
     """Build the local site and show the rendered email of SLUG (drafts too)."""
     import webbrowser
 
-    from newsletter.send import preview
+    from possibility.commands.send import preview
 
     result = _build(SETTINGS_BASE)
     report = _newsletter_call(preview, result.output_path, _newsletter(SETTINGS_BASE), slug)
@@ -251,7 +253,7 @@ def newsletter_send(c, dry_run=False, test_to=None):
     """Build the production site and send each new post once (outbox without MAILCHIMP_API_KEY)."""
     from dotenv import load_dotenv
 
-    from newsletter.send import send
+    from possibility.commands.send import send
 
     load_dotenv(ROOT / ".env")
     result = _build(SETTINGS_PUBLISH)
@@ -264,7 +266,7 @@ def newsletter_send(c, dry_run=False, test_to=None):
 @task(iterable=["send"], help={"send": "leave this post (slug) to be sent (repeatable)"})
 def newsletter_baseline(c, send=None):
     """Mark every published post as sent-before-the-newsletter, so none of them goes out."""
-    from newsletter.send import baseline
+    from possibility.commands.send import baseline
 
     result = _build(SETTINGS_PUBLISH)
     report = _newsletter_call(baseline, result.output_path, _newsletter(), keep=send or ())
@@ -276,8 +278,8 @@ def newsletter_cancel(c, slug):
     """Unschedule the Mailchimp campaign of SLUG and mark it cancelled in the ledger."""
     from dotenv import load_dotenv
 
-    from newsletter.backends import choose_backend
-    from newsletter.send import cancel
+    from possibility.commands.send import cancel
+    from possibility.core.newsletter.backends import choose_backend
 
     load_dotenv(ROOT / ".env")
     settings = _newsletter()

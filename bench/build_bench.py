@@ -1,6 +1,6 @@
 """Time our full production build against stock Pelican on the same synthetic corpus.
 
-    .venv/bin/python bench/build_bench.py [--posts 1000] [--rounds 5]
+    .venv/bin/python -m bench.build_bench [--posts 1000] [--rounds 5]
 
 Stock Pelican is what `pelican-quickstart` writes with its defaults (theme notmyidea,
 pagination 10, the quickstart's publishconf: Atom feeds on). Both run as `pelican`
@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from corpus import write_corpus
+from bench.corpus import write_corpus
 
 ROOT = Path(__file__).resolve().parent.parent
 PELICAN = [sys.executable, "-m", "pelican"]

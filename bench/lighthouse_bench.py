@@ -1,6 +1,6 @@
 """Lighthouse scores for the home and an article page, ours vs stock notmyidea.
 
-    .venv/bin/python bench/lighthouse_bench.py
+    .venv/bin/python -m bench.lighthouse_bench
 
 Installs lighthouse@12 (13 needs a newer Node than Debian's 20) into bench/.work on
 first use, builds both sites with SITEURL pointing at a local server on 127.0.0.1,
@@ -16,10 +16,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from page_weight import ROOT, build, stock_copy
-
-sys.path.insert(0, str(ROOT / "tests"))
-from browser_fixtures import CHROMIUM, StaticServer  # noqa: E402
+from bench.page_weight import ROOT, build, stock_copy
+from tests.browser_fixtures import CHROMIUM, StaticServer
 
 WORK = Path(__file__).resolve().parent / ".work"
 LIGHTHOUSE = WORK / "node_modules" / ".bin" / "lighthouse"

@@ -1,6 +1,6 @@
 """Article page weight as a reader's browser loads it: bytes and requests, ours vs stock.
 
-    .venv/bin/python bench/page_weight.py
+    .venv/bin/python -m bench.page_weight
 
 Builds the real content with our theme and with stock Pelican (notmyidea), serves
 each on 127.0.0.1 and loads the same article in Debian's Chromium, counting every
@@ -13,11 +13,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT / "plugins"), str(ROOT / "tests")]
+from bench.build_bench import STOCK_CONF
+from tests.browser_fixtures import CHROMIUM, CHROMIUM_ARGS, StaticServer
 
-from browser_fixtures import CHROMIUM, CHROMIUM_ARGS, StaticServer  # noqa: E402
-from build_bench import STOCK_CONF  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 ARTICLE = "should-your-work-speak-for-itself"
 

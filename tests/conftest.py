@@ -1,15 +1,13 @@
 """Shared fixtures: real Pelican builds of the real site into temporary folders."""
 
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "plugins"))
+from possibility.commands.publish.build import build_site
 
-from publish.build import build_site  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 pytest_plugins = ["browser_fixtures", "mailchimp_fixtures"]
 

@@ -1,4 +1,5 @@
-"""What feed readers get: RSS, Atom and JSON Feed from real production builds (plugins/feeds)."""
+"""What feed readers get: RSS, Atom and JSON Feed from real production builds
+(possibility.site.feeds)."""
 
 import json
 from datetime import datetime
@@ -15,11 +16,11 @@ from feed_schemas import JSON_FEED_1_1
 from lxml import etree
 from pelican import signals
 
-from feeds.absolute_urls import absolute_html, absolute_srcset
-from feeds.entries import post_problems
-from feeds.settings import FeedsSettingsError, read_settings
-from post_identity.identity import post_identity
-from publish.build import BuildError
+from possibility.commands.publish.build import BuildError
+from possibility.core.identity import post_identity
+from possibility.site.feeds.absolute_urls import absolute_html, absolute_srcset
+from possibility.site.feeds.entries import post_problems
+from possibility.site.feeds.settings import FeedsSettingsError, read_settings
 
 ATOM = "http://www.w3.org/2005/Atom"
 CONTENT = "http://purl.org/rss/1.0/modules/content/"
@@ -541,7 +542,7 @@ def test_post_problems_name_the_file_the_field_and_the_fix():
     assert problems[2].startswith(
         "content/posts/copy.md: has the same Post-Id as content/posts/ok.md"
     )
-    assert "'post_identity' before 'feeds'" in problems[3]
+    assert "'possibility.site.post_identity' before 'possibility.site.feeds'" in problems[3]
 
 
 def test_a_category_feed_that_would_overwrite_the_site_feed_is_an_error(site):

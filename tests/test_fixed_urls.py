@@ -1,4 +1,5 @@
-"""plugins/fixed_urls: URLs computed once give the very site they gave computed each time."""
+"""possibility.site.fixed_urls: URLs computed once give the very site they gave computed
+each time."""
 
 import json
 import subprocess
@@ -6,7 +7,8 @@ import sys
 from types import SimpleNamespace
 
 from conftest import ROOT
-from fixed_urls import fix_urls
+
+from possibility.site.fixed_urls import fix_urls
 
 
 def test_each_url_is_fixed_once_and_an_override_is_kept():
@@ -36,11 +38,12 @@ def test_the_site_is_the_same_with_urls_computed_each_time(tmp_path):
         return {p.relative_to(output).as_posix(): p.read_bytes()
                 for p in sorted(output.rglob("*")) if p.is_file()}
 
-    from publish.build import load_settings
+    from possibility.commands.publish.build import load_settings
 
     plugins = load_settings(ROOT / "publishconf.py")["PLUGINS"]
-    assert "fixed_urls" in plugins
+    plugin = "possibility.site.fixed_urls"
+    assert plugin in plugins
     fixed = build(tmp_path / "fixed", plugins)
-    each_time = build(tmp_path / "each-time", [p for p in plugins if p != "fixed_urls"])
+    each_time = build(tmp_path / "each-time", [p for p in plugins if p != plugin])
     assert fixed == each_time
     assert "should-your-work-speak-for-itself/index.html" in fixed

@@ -4,9 +4,9 @@ import datetime
 
 import pytest
 
-from authoring.new_post import front_matter, slugify, write_new_post
-from front_matter.checks import check_metadata
-from publish.build import BuildError
+from possibility.commands.new_post import front_matter, slugify, write_new_post
+from possibility.commands.publish.build import BuildError
+from possibility.site.front_matter.checks import check_metadata
 
 BAD_POSTS = {
     "no title": (
@@ -120,7 +120,7 @@ def test_the_word_count_is_read_once_and_counts_as_the_theme_did():
     template used to compute on every build with `striptags|wordcount`."""
     from jinja2 import Environment
 
-    from front_matter.reading import word_count
+    from possibility.site.front_matter.reading import word_count
 
     html = "<h2>Speak</h2><p>Your work &amp; your <em>voice</em>: it's 2 <a href='x'>ways</a>.</p>"
     expected = Environment().from_string("{{ h|striptags|wordcount }}").render(h=html)

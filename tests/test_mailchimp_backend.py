@@ -25,9 +25,9 @@ from test_mailchimp_backend_support import (
     start_ledger,
 )
 
-from newsletter.backends.mailchimp_backend import MailchimpBackend
-from newsletter.model import PostRecord, write_record
-from newsletter.send import FirstRunError, SendError, baseline, send
+from possibility.commands.send import FirstRunError, SendError, baseline, send
+from possibility.core.newsletter.backends.mailchimp_backend import MailchimpBackend
+from possibility.core.newsletter.model import PostRecord, write_record
 
 NEW_POST = """Title: What Curiosity Makes Possible
 Date: 2021-06-01 09:00

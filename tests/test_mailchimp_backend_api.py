@@ -9,7 +9,7 @@ import pytest
 import requests
 from test_mailchimp_backend_support import FAST, Sleeps, make_api
 
-from newsletter.backends.mailchimp_api import (
+from possibility.core.newsletter.backends.mailchimp_api import (
     MAX_CONNECTIONS,
     KeyRejected,
     MailchimpApi,

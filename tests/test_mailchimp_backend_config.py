@@ -6,9 +6,9 @@ import json
 import pytest
 from test_mailchimp_backend_support import newsletter_settings
 
-from newsletter.backends import BackendError, OutboxBackend, choose_backend
-from newsletter.backends.mailchimp_backend import MailchimpBackend
-from newsletter.settings import NewsletterSettingsError
+from possibility.core.newsletter.backends import BackendError, OutboxBackend, choose_backend
+from possibility.core.newsletter.backends.mailchimp_backend import MailchimpBackend
+from possibility.core.newsletter.settings import NewsletterSettingsError
 
 KEY = "0123456789abcdef0123456789abcdef-us21"
 AUDIENCE = {

@@ -5,8 +5,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from newsletter.backends import BackendError
-from newsletter.backends.mailchimp_api import (
+from possibility.core.newsletter.backends import BackendError
+from possibility.core.newsletter.backends.mailchimp_api import (
     KeyRejected,
     NotFound,
     Outcome,
@@ -19,7 +19,7 @@ from newsletter.backends.mailchimp_api import (
     retry_delay,
     should_retry,
 )
-from newsletter.backends.mailchimp_backend import (
+from possibility.core.newsletter.backends.mailchimp_backend import (
     best_campaign,
     campaign_state,
     campaign_title,
@@ -31,7 +31,7 @@ from newsletter.backends.mailchimp_backend import (
     segment_opts,
     to_campaign,
 )
-from newsletter.model import Email
+from possibility.core.newsletter.model import Email
 
 KEY = "urn:uuid:6f1d3c52-8a0e-4e7b-9c1a-2d5b7e4f8a10"
 INTERESTS = {"Articles": ("cat1", "a1"), "Events": ("cat1", "e1"), "Members": ("cat2", "m1")}

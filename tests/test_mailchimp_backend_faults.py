@@ -19,7 +19,7 @@ from test_mailchimp_backend_support import (
     wait_for,
 )
 
-from newsletter.send import SendError, send
+from possibility.commands.send import SendError, send
 
 TIMEOUT = 0.2
 SLOW = 0.6

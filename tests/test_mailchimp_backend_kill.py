@@ -23,15 +23,14 @@ from test_mailchimp_backend_support import (
     wait_for,
 )
 
-from newsletter.ledger import LedgerLocked
-from newsletter.send import send
+from possibility.commands.send import send
+from possibility.core.newsletter.ledger import LedgerLocked
 
 SEND = """
-import json, sys
-sys.path.insert(0, {plugins!r})
-from newsletter.send import send
-from newsletter.settings import read_settings
-from publish.build import load_settings
+import json
+from possibility.commands.send import send
+from possibility.core.newsletter.settings import read_settings
+from possibility.commands.publish.build import load_settings
 
 settings = read_settings(load_settings({conf!r}, json.loads({values!r})))
 send({output!r}, settings, test_to=["karen@example.org"])
@@ -75,7 +74,7 @@ def newsletter(production_site, tmp_path):
 
 
 def start_send(mailchimp_api, output, values):
-    script = SEND.format(plugins=str(ROOT / "plugins"), conf=str(PUBLISHCONF),
+    script = SEND.format(conf=str(PUBLISHCONF),
                          values=json.dumps(values), output=str(output))
     env = {**os.environ, "MAILCHIMP_API_KEY": mailchimp_api.api_key,
            "MAILCHIMP_API_URL": mailchimp_api.base_url, "MAILCHIMP_LIST_ID": mailchimp_api.list_id}

@@ -18,8 +18,8 @@ from test_mailchimp_backend_support import (
 )
 
 import tasks
-from newsletter.backends import BackendError
-from newsletter.send import SendError, cancel, send, status
+from possibility.commands.send import SendError, cancel, send, status
+from possibility.core.newsletter.backends import BackendError
 
 NOW = datetime(2030, 1, 7, 12, 3, 20, tzinfo=UTC)
 

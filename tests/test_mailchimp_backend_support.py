@@ -15,12 +15,12 @@ from pathlib import Path
 
 from conftest import PRODUCTION_URL
 
-from newsletter.backends.mailchimp_api import MailchimpApi, RetryPolicy
-from newsletter.backends.mailchimp_backend import MailchimpBackend, key_of
-from newsletter.ledger import new_ledger, read_ledger, with_baseline, write_ledger
-from newsletter.model import load_posts
-from newsletter.settings import read_settings
-from publish.build import load_settings
+from possibility.commands.publish.build import load_settings
+from possibility.core.newsletter.backends.mailchimp_api import MailchimpApi, RetryPolicy
+from possibility.core.newsletter.backends.mailchimp_backend import MailchimpBackend, key_of
+from possibility.core.newsletter.ledger import new_ledger, read_ledger, with_baseline, write_ledger
+from possibility.core.newsletter.model import load_posts
+from possibility.core.newsletter.settings import read_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 PUBLISHCONF = ROOT / "publishconf.py"

@@ -6,9 +6,9 @@ import signal
 
 from conftest import ROOT, Site
 
-from front_matter import CheckedMarkdownReader, markdown_pool
-from front_matter.markdown_pool import MarkdownPool
-from publish.build import load_settings
+from possibility.commands.publish.build import load_settings
+from possibility.site.front_matter import CheckedMarkdownReader, markdown_pool
+from possibility.site.front_matter.markdown_pool import MarkdownPool
 
 POST = """Title: Post number {n}
 Date: 2024-01-{day:02d} 09:00

@@ -4,9 +4,9 @@ dark mode, and no accessibility violations."""
 import pytest
 from browser_fixtures import axe_violations
 
-from newsletter.html_transform import absolutize
-from newsletter.model import load_posts
-from newsletter.render_email import fill_merge_tags, render_digest, render_post
+from possibility.core.newsletter.html_transform import absolutize
+from possibility.core.newsletter.model import load_posts
+from possibility.core.newsletter.render_email import fill_merge_tags, render_digest, render_post
 
 EMAILS = ["newsletter/should-your-work-speak-for-itself/", "newsletter/is-your-career-off-track/"]
 STRESS = (

@@ -8,7 +8,7 @@ import pytest
 from bs4 import BeautifulSoup
 from conftest import PRODUCTION_URL, ROOT
 
-from publish.build import BuildError
+from possibility.commands.publish.build import BuildError
 
 ARTICLES = {
     "should-your-work-speak-for-itself": "urn:uuid:6f1d3c52-8a0e-4e7b-9c1a-2d5b7e4f8a10",

@@ -11,10 +11,10 @@ import threading
 import pytest
 from conftest import ROOT
 
-from newsletter import email_cache, email_pool, email_writer
-from newsletter.html_transform import _fill, absolutize
-from newsletter.render_email import EmailTemplates
-from publish.build import BuildError
+from possibility.commands.publish.build import BuildError
+from possibility.core.newsletter.html_transform import _fill, absolutize
+from possibility.core.newsletter.render_email import EmailTemplates
+from possibility.site.newsletter import email_cache, email_pool, email_writer
 
 PUBLISHED = ["is-your-career-off-track", "should-your-work-speak-for-itself"]
 

@@ -5,10 +5,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from newsletter.due import decide, digest_key, skip_reason
-from newsletter.ledger import new_ledger, record, with_baseline
-from newsletter.model import PostRecord
-from newsletter.post_fields import newsletter_fields, shorten, target_groups
+from possibility.core.newsletter.due import decide, digest_key, skip_reason
+from possibility.core.newsletter.ledger import new_ledger, record, with_baseline
+from possibility.core.newsletter.model import PostRecord
+from possibility.core.newsletter.post_fields import newsletter_fields, shorten, target_groups
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 

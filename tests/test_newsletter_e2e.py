@@ -11,9 +11,9 @@ from invoke import Context
 from invoke.exceptions import Exit
 
 import tasks
-from newsletter.send import FirstRunError, baseline, send
-from newsletter.settings import read_settings
-from publish.build import load_settings
+from possibility.commands.publish.build import load_settings
+from possibility.commands.send import FirstRunError, baseline, send
+from possibility.core.newsletter.settings import read_settings
 
 REAL_POSTS = {
     "urn:uuid:6f1d3c52-8a0e-4e7b-9c1a-2d5b7e4f8a10": "Should Your Work Speak For Itself?",

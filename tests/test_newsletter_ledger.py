@@ -6,13 +6,12 @@ import signal
 import subprocess
 import sys
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
-from newsletter import ledger as ledger_module
-from newsletter.atomic_file import file_mode
-from newsletter.ledger import (
+from possibility.common import file_mode
+from possibility.core.newsletter import ledger as ledger_module
+from possibility.core.newsletter.ledger import (
     LedgerError,
     LedgerLocked,
     dumps,
@@ -23,10 +22,9 @@ from newsletter.ledger import (
     with_baseline,
     write_ledger,
 )
-from newsletter.model import PostRecord
+from possibility.core.newsletter.model import PostRecord
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
-ROOT_PLUGINS = str(Path(__file__).resolve().parent.parent / "plugins")
 
 
 def post(n):
@@ -171,8 +169,7 @@ def test_a_run_killed_while_holding_the_lock_does_not_block_the_next(tmp_path):
     path = tmp_path / "ledger.json"
     script = (
         "import os, signal, sys\n"
-        f"sys.path.insert(0, {ROOT_PLUGINS!r})\n"
-        "from newsletter.ledger import ledger_lock\n"
+        "from possibility.core.newsletter.ledger import ledger_lock\n"
         f"with ledger_lock({str(path)!r}):\n"
         "    os.kill(os.getpid(), signal.SIGKILL)\n"
     )

@@ -5,11 +5,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from newsletter.email_checks import check_email, check_groups
-from newsletter.html_transform import absolutize, html_to_text
-from newsletter.model import PostRecord, SiteInfo
-from newsletter.render_email import fill_merge_tags, render_digest, render_post
-from newsletter.settings import NewsletterSettingsError, read_settings
+from possibility.core.newsletter.email_checks import check_email, check_groups
+from possibility.core.newsletter.html_transform import absolutize, html_to_text
+from possibility.core.newsletter.model import PostRecord, SiteInfo
+from possibility.core.newsletter.render_email import fill_merge_tags, render_digest, render_post
+from possibility.core.newsletter.settings import NewsletterSettingsError, read_settings
 
 SITE = SiteInfo("The Possibility Practice", "Cultivate curiosity. Create possibility.",
                 "https://www.thepossibilitypractice.com")

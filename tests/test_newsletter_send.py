@@ -13,19 +13,30 @@ import sys
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email import policy
-from pathlib import Path
 
 import pytest
 
-from newsletter.backends import BackendError, Delivery, OutboxBackend
-from newsletter.ledger import LedgerLocked, ledger_lock, new_ledger, read_ledger, write_ledger
-from newsletter.model import TEXT_FILE, PostRecord, SiteInfo, write_record
-from newsletter.render_email import render_post
-from newsletter.send import FirstRunError, NewsletterError, SendError, baseline, plan, send
-from newsletter.send import status as newsletter_status
-from newsletter.settings import read_settings
+from possibility.commands.send import (
+    FirstRunError,
+    NewsletterError,
+    SendError,
+    baseline,
+    plan,
+    send,
+)
+from possibility.commands.send import status as newsletter_status
+from possibility.core.newsletter.backends import BackendError, Delivery, OutboxBackend
+from possibility.core.newsletter.ledger import (
+    LedgerLocked,
+    ledger_lock,
+    new_ledger,
+    read_ledger,
+    write_ledger,
+)
+from possibility.core.newsletter.model import TEXT_FILE, PostRecord, SiteInfo, write_record
+from possibility.core.newsletter.render_email import render_post
+from possibility.core.newsletter.settings import read_settings
 
-PLUGINS = str(Path(__file__).resolve().parent.parent / "plugins")
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 SITE = SiteInfo("Test Practice", "Grow curious.", "https://example.org")
 STEPS = ["find", "create", "set_content", "check", "send_test", "send"]
@@ -422,10 +433,9 @@ def test_scheduled_campaigns_become_sent_when_the_backend_says_so(newsletter):
 
 KILLER = """
 import json, os, signal, sys
-sys.path.insert(0, {plugins!r})
-from newsletter.backends import OutboxBackend
-from newsletter.send import send
-from newsletter.settings import read_settings
+from possibility.core.newsletter.backends import OutboxBackend
+from possibility.commands.send import send
+from possibility.core.newsletter.settings import read_settings
 
 settings = read_settings(json.loads({settings!r}))
 
@@ -457,7 +467,7 @@ def test_a_process_killed_right_after_any_step_is_resumed_without_a_duplicate(tm
     settings = read_settings(values)
     write_ledger(settings.ledger_path, new_ledger(NOW))
     output = build_output(tmp_path, [post(1)])
-    script = KILLER.format(plugins=PLUGINS, settings=json.dumps(values), step=step,
+    script = KILLER.format(settings=json.dumps(values), step=step,
                            steps=STEPS, output=str(output))
     run = subprocess.run([sys.executable, "-c", script], capture_output=True, check=False)
     assert run.returncode == -signal.SIGKILL, run.stderr.decode()

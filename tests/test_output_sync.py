@@ -1,4 +1,4 @@
-"""plugins/output_sync: builds write in place, leave unchanged files alone and remove
+"""possibility.site.output_sync: builds write in place, leave unchanged files alone and remove
 what the site no longer has, ending with exactly what a build into an empty folder makes."""
 
 import os
@@ -6,9 +6,10 @@ import shutil
 
 import pytest
 from conftest import Site
-from output_sync.stale import remove_stale, stale_files
-from output_sync.writer import ChangedOnlyWriter
 from pelican.writers import FileOverwriteFailedError
+
+from possibility.site.output_sync.stale import remove_stale, stale_files
+from possibility.site.output_sync.writer import ChangedOnlyWriter
 
 POST = """Title: A Short-Lived Post
 Date: 2024-03-01 09:00

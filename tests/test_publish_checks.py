@@ -1,13 +1,18 @@
-"""The pre-deploy checks (plugins/publish/checks.py) over real production builds."""
+"""The pre-deploy checks (possibility.commands.publish.checks) over real production builds."""
 
 import shutil
 from datetime import UTC, datetime
 
 from conftest import DRAFT_POST, FUTURE_POST, PRODUCTION_URL, ROOT
 
-from publish.build import load_settings
-from publish.checks import check_output, feed_problems, leaks, unpublished_posts
-from publish.site_check import check_links
+from possibility.commands.publish.build import load_settings
+from possibility.commands.publish.checks import (
+    check_output,
+    feed_problems,
+    leaks,
+    unpublished_posts,
+)
+from possibility.commands.publish.site_check import check_links
 
 SCHEDULED_POST = """Title: Scheduled For Tomorrow
 Date: 2030-06-02 09:00

@@ -11,10 +11,10 @@ from conftest import ROOT
 from publish_helpers import NEW_POST, git
 from rich.console import Console
 
-from newsletter.send import baseline
-from newsletter.settings import read_settings as newsletter_settings
-from publish.build import build_site, load_settings
-from publish.command import is_interactive, run_publish
+from possibility.commands.publish.build import build_site, load_settings
+from possibility.commands.publish.command import is_interactive, run_publish
+from possibility.commands.send import baseline
+from possibility.core.newsletter.settings import read_settings as newsletter_settings
 
 PROJECT_FILES = ("tasks.py", "pelicanconf.py", "publishconf.py", "requirements.txt")
 PROJECT_FOLDERS = ("content", "plugins", "theme")

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from publish.deploy import deploy, deploy_tree
-from publish.progress import no_progress
-from publish.settings import PublishSettingsError, read_settings
+from possibility.commands.publish.deploy import deploy, deploy_tree
+from possibility.commands.publish.progress import no_progress
+from possibility.commands.publish.settings import PublishSettingsError, read_settings
 
 
 def settings_for(environ, **pelican):

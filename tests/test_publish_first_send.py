@@ -1,16 +1,17 @@
-"""A first send to a real list asks first (plugins/publish/pipeline.py), with stand-in edges.
+"""A first send to a real list asks first (possibility.commands.publish.pipeline), with stand-in
+edges.
 
 The question comes before the deploy, so a refusal leaves everything as it was.
 """
 
 import pytest
 
-from publish.build import BuildResult
-from publish.deploy import DeployResult
-from publish.newsletter_bridge import DueEmail, NewsletterPlan, SendOutcome
-from publish.pipeline import Edges, PublishOptions, first_send_rule, publish
-from publish.report import Emailed
-from publish.settings import PublishSettings
+from possibility.commands.publish.build import BuildResult
+from possibility.commands.publish.deploy import DeployResult
+from possibility.commands.publish.newsletter_bridge import DueEmail, NewsletterPlan, SendOutcome
+from possibility.commands.publish.pipeline import Edges, PublishOptions, first_send_rule, publish
+from possibility.commands.publish.report import Emailed
+from possibility.commands.publish.settings import PublishSettings
 
 POST = DueEmail("Curiosity Before Strategy", "https://example.org/curiosity-before-strategy/")
 

@@ -1,4 +1,4 @@
-"""Deploy to GitHub Pages (plugins/publish/deploy_ghpages.py): real ghp-import, real git.
+"""Deploy to GitHub Pages (possibility.commands.publish.deploy.ghpages): real ghp-import, real git.
 
 The "remote" is a bare repository in a temporary folder; the site's checkout is another.
 """
@@ -6,10 +6,10 @@ The "remote" is a bare repository in a temporary folder; the site's checkout is 
 import pytest
 from publish_helpers import git
 
-from publish.deploy import DeployError
-from publish.deploy_ghpages import blob_id, deploy_ghpages, tree_changes
-from publish.progress import no_progress
-from publish.settings import GhPagesSettings
+from possibility.commands.publish.deploy import DeployError
+from possibility.commands.publish.deploy.ghpages import blob_id, deploy_ghpages, tree_changes
+from possibility.commands.publish.progress import no_progress
+from possibility.commands.publish.settings import GhPagesSettings
 
 SITE = {
     "index.html": "<h1>Home</h1>",

@@ -1,10 +1,11 @@
-"""Committing the newsletter ledger after a send (plugins/publish/ledger_git.py), in real git."""
+"""Committing the newsletter ledger after a send (possibility.commands.publish.ledger_git),
+in real git."""
 
 import pytest
 from publish_helpers import git
 
-from publish.gitcmd import GitError
-from publish.ledger_git import commit_ledger, commit_message
+from possibility.commands.publish.gitcmd import GitError
+from possibility.commands.publish.ledger_git import commit_ledger, commit_message
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""The publish lock (plugins/publish/lock.py): two publishes at once, the second is refused."""
+"""The publish lock (possibility.commands.publish.lock): two publishes at once, the second is
+refused."""
 
 import subprocess
 import sys
@@ -6,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from publish.lock import PublishLocked, publish_lock
+from possibility.commands.publish.lock import PublishLocked, publish_lock
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,8 +29,8 @@ def test_the_lock_holds_across_processes_and_dies_with_its_holder(tmp_path):
     path = tmp_path / "publish.lock"
     holder = subprocess.Popen(
         [sys.executable, "-c",
-         "import sys; sys.path.insert(0, 'plugins');"
-         "from publish.lock import publish_lock\n"
+         "import sys\n"
+         "from possibility.commands.publish.lock import publish_lock\n"
          f"with publish_lock({str(path)!r}):\n"
          "    print('locked', flush=True); sys.stdin.read()"],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT,

@@ -1,4 +1,4 @@
-"""`invoke publish` end to end (plugins/publish/pipeline.py) on a copy of the real site.
+"""`invoke publish` end to end (possibility.commands.publish.pipeline) on a copy of the real site.
 
 Real build, real checks, rsync to a folder that a real HTTP server on 127.0.0.1 serves
 as the "live" site, the real newsletter with its outbox backend and ledger, and a real
@@ -15,16 +15,16 @@ from conftest import ROOT, Site
 from publish_helpers import NEW_POST, git
 from rich.console import Console
 
-from newsletter.send import baseline
-from newsletter.settings import read_settings as newsletter_settings
-from publish.build import BuildError, load_settings
-from publish.command import setup
-from publish.deploy import DeployError
-from publish.gitcmd import GitError
-from publish.lock import publish_lock
-from publish.newsletter_bridge import NewsletterError
-from publish.pipeline import PublishOptions, publish
-from publish.report import lines
+from possibility.commands.publish.build import BuildError, load_settings
+from possibility.commands.publish.command import setup
+from possibility.commands.publish.deploy import DeployError
+from possibility.commands.publish.gitcmd import GitError
+from possibility.commands.publish.lock import publish_lock
+from possibility.commands.publish.newsletter_bridge import NewsletterError
+from possibility.commands.publish.pipeline import PublishOptions, publish
+from possibility.commands.publish.report import lines
+from possibility.commands.send import baseline
+from possibility.core.newsletter.settings import read_settings as newsletter_settings
 
 
 class Harness:

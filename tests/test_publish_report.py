@@ -1,11 +1,20 @@
-"""The publish report (plugins/publish/report.py): what each step did, where, who got what."""
+"""The publish report (possibility.commands.publish.report): what each step did, where, who got
+what."""
 
 import io
 
 from rich.console import Console
 
-from publish.deploy import DeployResult
-from publish.report import Emailed, PublishReport, Skipped, StepRecord, count, lines, render
+from possibility.commands.publish.deploy import DeployResult
+from possibility.commands.publish.report import (
+    Emailed,
+    PublishReport,
+    Skipped,
+    StepRecord,
+    count,
+    lines,
+    render,
+)
 
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 

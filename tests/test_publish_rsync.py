@@ -1,4 +1,5 @@
-"""Deploy with rsync (plugins/publish/deploy_rsync.py): to a folder, and over SSH to a real sshd.
+"""Deploy with rsync (possibility.commands.publish.deploy.rsync): to a folder, and over SSH to a
+real sshd.
 
 The sshd is OpenSSH's own, started by the test on 127.0.0.1 on a free port, with a host
 key and a client key generated in a temporary folder. It runs as root with `-D -e` (no
@@ -17,10 +18,15 @@ import threading
 
 import pytest
 
-from publish.deploy import DeployError
-from publish.deploy_rsync import deploy_rsync, parse_output, rsync_command, ssh_command
-from publish.progress import no_progress
-from publish.settings import RsyncSettings
+from possibility.commands.publish.deploy import DeployError
+from possibility.commands.publish.deploy.rsync import (
+    deploy_rsync,
+    parse_output,
+    rsync_command,
+    ssh_command,
+)
+from possibility.commands.publish.progress import no_progress
+from possibility.commands.publish.settings import RsyncSettings
 
 SSHD = shutil.which("sshd") or "/usr/sbin/sshd"
 SITE = {

@@ -1,13 +1,19 @@
-"""Deploy to S3 (plugins/publish/deploy_s3.py) against a real moto server on 127.0.0.1."""
+"""Deploy to S3 (possibility.commands.publish.deploy.s3) against a real moto server on 127.0.0.1."""
 
 import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from publish.deploy import DeployError
-from publish.deploy_s3 import CACHE_CONTROL, cache_kind, content_type, deploy_s3, plan_changes
-from publish.progress import no_progress
-from publish.settings import S3Settings
+from possibility.commands.publish.deploy import DeployError
+from possibility.commands.publish.deploy.s3 import (
+    CACHE_CONTROL,
+    cache_kind,
+    content_type,
+    deploy_s3,
+    plan_changes,
+)
+from possibility.commands.publish.progress import no_progress
+from possibility.commands.publish.settings import S3Settings
 
 KEY_ID, SECRET = "AKIDPUBLISHTEST", "publish-test-secret-Zm9vYmFy"
 

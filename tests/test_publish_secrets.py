@@ -13,9 +13,9 @@ import test_publish_s3 as s3
 from conftest import ROOT
 from rich.console import Console
 
-from publish.command import run_publish
-from publish.deploy import DeployError
-from publish.report import REDACTED, render
+from possibility.commands.publish.command import run_publish
+from possibility.commands.publish.deploy import DeployError
+from possibility.commands.publish.report import REDACTED, render
 
 web, baselined, harness = pipeline.web, pipeline.baselined, pipeline.harness
 sshd, moto_url = rsync.sshd, s3.moto_url

@@ -1,11 +1,12 @@
-"""PUBLISH_* and DEPLOY_* settings (plugins/publish/settings.py): defaults, sources, errors."""
+"""PUBLISH_* and DEPLOY_* settings (possibility.commands.publish.settings): defaults, sources,
+errors."""
 
 import os
 from pathlib import Path
 
 import pytest
 
-from publish.settings import (
+from possibility.commands.publish.settings import (
     PublishSettingsError,
     load_environment,
     read_settings,

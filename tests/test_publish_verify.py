@@ -1,11 +1,12 @@
-"""Verify live (plugins/publish/verify_live.py) against a real HTTP server on 127.0.0.1."""
+"""Verify live (possibility.commands.publish.verify_live) against a real HTTP server on
+127.0.0.1."""
 
 import pytest
 import requests
 from browser_fixtures import StaticServer
 
-from publish.settings import VerifySettings
-from publish.verify_live import LivePage, pauses, shows_title, verify_live
+from possibility.commands.publish.settings import VerifySettings
+from possibility.commands.publish.verify_live import LivePage, pauses, shows_title, verify_live
 
 TITLE = "Should Your Work Speak For Itself?"
 PAGE = f"<html><head><title>{TITLE} | The Possibility Practice</title></head><body></body></html>"

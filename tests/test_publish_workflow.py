@@ -60,7 +60,7 @@ def test_it_publishes_on_push_to_main_and_hourly_and_pushes_the_ledger_back():
     assert {"uses": "actions/setup-python@v5",
             "with": {"python-version": "3.11", "cache": "pip"}} in steps
     commands = "\n".join(step.get("run", "") for step in steps)
-    assert "python -m pip install -r requirements.txt" in commands
+    assert "python -m pip install -r requirements.txt -e ." in commands
     assert "invoke publish\n" in commands
     assert "git push --quiet origin HEAD:main" in commands
     publish = next(step for step in steps if step.get("name") == "Publish")

@@ -9,7 +9,7 @@ from bs4 import BeautifulSoup
 from conftest import ROOT
 from test_html_valid import nu_errors
 
-from publish.build import BuildError
+from possibility.commands.publish.build import BuildError
 
 ARTICLE = "should-your-work-speak-for-itself/index.html"
 SUBSCRIBE = "subscribe/index.html"
@@ -90,8 +90,8 @@ def test_a_page_with_two_forms_has_no_duplicate_ids():
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(ROOT / "theme" / "templates"),
                              trim_blocks=True, lstrip_blocks=True)
     audience = json.loads((ROOT / "content" / "audience.json").read_text(encoding="utf-8"))
-    from signup.form import form_context
-    from signup.settings import read_settings
+    from possibility.core.signup.settings import read_settings
+    from possibility.site.signup.form import form_context
 
     settings = read_settings({"PATH": str(ROOT / "content"), "SITENAME": "X"})
     template = env.from_string(

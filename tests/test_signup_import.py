@@ -1,18 +1,18 @@
-"""The embed-code importer and the audience file it writes (plugins/signup)."""
+"""The embed-code importer and the audience file it writes (possibility.site.signup)."""
 
 import json
 from pathlib import Path
 
 import pytest
 
-from signup.audience_file import (
+from possibility.core.signup.audience_file import (
     AudienceFileError,
     describe_audience,
     import_embed_code,
     read_audience,
     write_audience,
 )
-from signup.embed_import import EmbedCodeError, parse_embed_code
+from possibility.core.signup.embed_import import EmbedCodeError, parse_embed_code
 
 EMBED = Path(__file__).parent / "fixtures" / "embed"
 U, LIST_ID, FORM_ID = "8f3b1e2d4c5a6b7c8d9e0f1a2", "7c9e1a4b2d", "00e5c8e1f0"

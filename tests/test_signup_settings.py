@@ -1,12 +1,12 @@
-"""SIGNUP_* settings and the form they make with the audience data (plugins/signup)."""
+"""SIGNUP_* settings and the form they make with the audience data (possibility.site.signup)."""
 
 import json
 from pathlib import Path
 
 import pytest
 
-from signup.form import form_context
-from signup.settings import DEFAULT_TEXTS, SignupSettingsError, read_settings
+from possibility.core.signup.settings import DEFAULT_TEXTS, SignupSettingsError, read_settings
+from possibility.site.signup.form import form_context
 
 AUDIENCE = json.loads(
     (Path(__file__).parent.parent / "content" / "audience.json").read_text(encoding="utf-8")

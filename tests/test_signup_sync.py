@@ -13,9 +13,13 @@ from invoke.exceptions import Exit
 from mailchimp_server import MailchimpServer
 
 import tasks
-from newsletter.backends.mailchimp_api import RetryPolicy
-from signup.audience_file import import_embed_code, read_audience
-from signup.audience_sync import AudienceSyncError, MailchimpAudience, sync_audience_file
+from possibility.commands.audience_sync import (
+    AudienceSyncError,
+    MailchimpAudience,
+    sync_audience_file,
+)
+from possibility.core.newsletter.backends.mailchimp_api import RetryPolicy
+from possibility.core.signup.audience_file import import_embed_code, read_audience
 
 EMBED = Path(__file__).parent / "fixtures" / "embed"
 FAST = RetryPolicy(attempts=3, base=0.01, cap=1.0)

@@ -4,7 +4,7 @@ import copy
 import json
 from pathlib import Path
 
-from signup.audience_sync import SyncReport, sync_audience
+from possibility.commands.audience_sync import SyncReport, sync_audience
 
 FORM = json.loads(
     (Path(__file__).parent.parent / "content" / "audience.json").read_text(encoding="utf-8")

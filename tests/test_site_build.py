@@ -6,7 +6,7 @@ import pytest
 from bs4 import BeautifulSoup
 from conftest import PRODUCTION_URL
 
-from publish.site_check import check_links
+from possibility.commands.publish.site_check import check_links
 
 ARTICLES = ["should-your-work-speak-for-itself", "is-your-career-off-track"]
 PAGES = ["about", "executive-coaching-group", "contact", "subscribe"]

@@ -1,1 +1,0 @@
-"""Helpers for writing posts (not a Pelican plugin: `tasks.py` calls them)."""

@@ -1,0 +1,1 @@
+"""What the build and the author's commands share, free of Pelican (see `possibility`)."""

@@ -1,0 +1,1 @@
+"""Pelican plugins: code that runs inside a `pelican` build (see `possibility`)."""

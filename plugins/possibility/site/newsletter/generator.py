@@ -1,0 +1,162 @@
+"""The build half of the newsletter: render and check every post's email, then write it.
+
+At `all_generators_finalized` (every post read, every link resolvable, nothing written
+yet) each post's email is composed and checked (`post_email`, on every core for many:
+`email_pool`), or taken from the cache of earlier builds (`email_cache`) when nothing it
+is made of changed; any problem stops the build with one message listing them all.
+Otherwise a thread starts writing, per post, while Pelican writes the site
+(`email_writer`), and `generate_output` waits for it:
+output/<NEWSLETTER_OUTPUT_DIR>/<slug>/{index.html, email.txt, meta.json}.
+
+A build only renders: no network, no ledger. It runs many times (autoreload), so each
+build leaves the folder holding exactly its emails, never a stale one.
+"""
+
+import os
+from pathlib import Path
+
+from pelican.generators import ArticlesGenerator, PagesGenerator
+
+from possibility.core.newsletter.render_email import EmailTemplates
+from possibility.core.newsletter.settings import NewsletterSettingsError, read_settings
+
+from .email_cache import EmailCache, shared_fingerprint
+from .email_pool import compose_all
+from .email_writer import EmailWriter, wait_for_unfinished
+from .post_email import FRONT_MATTER, PostSource, SummaryRule
+
+
+class NewsletterBuildError(Exception):
+    """Emails that cannot go out as they are; the build stops before writing anything."""
+
+    def __init__(self, problems):
+        self.problems = list(problems)
+        super().__init__(
+            f"the site was not built: {len(self.problems)} newsletter problem(s):\n"
+            + "\n".join(self.problems)
+        )
+
+
+class NewsletterGenerator:
+    """Pelican generator: `prepare` renders and checks, then starts writing;
+    `generate_output` waits for the writing to end."""
+
+    def __init__(self, context, settings, path, theme, output_path, *args, **kwargs):
+        self.context = context
+        self.settings = settings
+        self.output_path = output_path
+        self.writer = None  # an EmailWriter, started once every email passed its checks
+        wait_for_unfinished()  # before Pelican empties the output folder
+
+    def prepare(self, articles, pages):
+        """Render and check every email; NewsletterBuildError lists all problems."""
+        try:
+            ns = read_settings(self.settings)
+        except NewsletterSettingsError as exc:
+            raise NewsletterBuildError([f"settings: {exc}"]) from None
+        problems = _folder_conflicts(ns.output_dir, pages + [a for a, _ in articles])
+        if any(not getattr(a, "post_id", None) for a, _ in articles):
+            raise NewsletterBuildError([
+                "settings: posts have no identity: put 'possibility.site.post_identity' before "
+                "'possibility.site.newsletter' in PLUGINS (the ledger knows posts by it)."])
+        posts = [read_post(article, status, ns, self.settings) for article, status in articles]
+        emails = []
+        for (article, _), email in zip(articles, post_emails(posts, ns, self.settings),
+                                       strict=True):
+            where = os.path.relpath(article.source_path)
+            problems += [f"{where}: newsletter: {p}" for p in email.problems]
+            emails.append((email.record, email.rendered))
+        slugs = {}
+        for record, _ in emails:
+            if record.slug in slugs:
+                problems.append(
+                    f"{record.source} and {slugs[record.slug]} share the slug {record.slug!r}, "
+                    "and so the newsletter folder: give one of them another 'Slug:'."
+                )
+            slugs[record.slug] = record.source
+        if problems:
+            raise NewsletterBuildError(problems)
+        self.writer = EmailWriter(Path(self.output_path) / ns.output_dir, emails)
+        self.writer.start()
+
+    def generate_output(self, writer):
+        if self.writer is not None:
+            self.writer.wait()
+
+
+def post_emails(posts, ns, pelican_settings):
+    """The PostEmail of each PostSource, in order: cached by an earlier build, else
+    composed now (and cached for the next)."""
+    templates = EmailTemplates(ns.theme_templates)
+    summary_rule = SummaryRule(
+        pelican_settings.get("SUMMARY_MAX_LENGTH") or 50,
+        pelican_settings.get("SUMMARY_END_SUFFIX", "…"),
+    )
+    cache = EmailCache(pelican_settings, shared_fingerprint(ns, summary_rule, templates))
+    keys = [cache.key(post) for post in posts]
+    found = {key: cache.get(key) for key in keys}
+    missing = {key: post for key, post in zip(keys, posts, strict=True) if found[key] is None}
+    composed = compose_all(list(missing.values()), ns, templates, summary_rule)
+    for key, email in zip(missing, composed, strict=True):
+        cache.put(key, email)
+        found[key] = email
+    cache.save()
+    return [found[key] for key in keys]
+
+
+def read_post(article, status, ns, pelican_settings):
+    """The PostSource of a Pelican article: all its email is made of, as plain values."""
+    siteurl = ns.siteurl
+    if status == "draft":
+        path = pelican_settings["ARTICLE_URL"].format(**article.url_format)
+    else:
+        path = article.url
+    raw_summary = article.metadata.get("summary") or ""
+    return PostSource(
+        post_id=article.post_id,
+        slug=article.slug,
+        title=article.title,
+        url=f"{siteurl}/{path}",
+        date=article.date,
+        date_text=article.date.strftime(ns.date_format),
+        status=status,
+        source=Path(article.relative_source_path).as_posix(),
+        author=getattr(getattr(article, "author", None), "name", ""),
+        category=getattr(getattr(article, "category", None), "name", ""),
+        content=article.get_content(siteurl),
+        raw_content=article._content,
+        raw_summary=raw_summary,
+        summary=article._update_content(raw_summary, siteurl) if raw_summary else "",
+        front_matter={k: article.metadata[k] for k in FRONT_MATTER if k in article.metadata},
+    )
+
+
+def _folder_conflicts(output_dir, contents):
+    """Pages or posts that would be written into the folder the newsletter owns."""
+    prefix = output_dir + "/"
+    return [
+        f"{os.path.relpath(c.source_path)}: is written to {c.save_as}, inside {prefix} which "
+        "the newsletter rewrites on every build: change its slug or NEWSLETTER_OUTPUT_DIR."
+        for c in contents if str(getattr(c, "save_as", "") or "").startswith(prefix)
+    ]
+
+
+def prepare_emails(generators):
+    """Signal handler (all_generators_finalized): render and check before any writing."""
+    mine = [g for g in generators if isinstance(g, NewsletterGenerator)]
+    if not mine:
+        return
+    articles, pages = [], []
+    for generator in generators:
+        if isinstance(generator, ArticlesGenerator):
+            articles += [(a, "published") for a in generator.articles]
+            articles += [(a, "hidden") for a in generator.hidden_articles]
+            if generator.settings.get("DRAFT_SAVE_AS"):
+                articles += [(a, "draft") for a in generator.drafts]
+        elif isinstance(generator, PagesGenerator):
+            pages += list(generator.pages) + list(generator.hidden_pages)
+    mine[0].prepare(articles, pages)
+
+
+def get_generators(pelican):
+    return NewsletterGenerator
