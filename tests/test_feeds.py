@@ -560,8 +560,8 @@ def test_a_category_feed_that_would_overwrite_the_site_feed_is_an_error(site):
         ({"FEEDS_CATEGORY_ATOM": "feeds/{name}.atom.xml"}, "only use {slug}"),
         ({"FEEDS_ALL_RSS": "/srv/all.rss.xml"}, "inside the output folder"),
         ({"FEEDS_ALL_JSON": "../all.json"}, "inside the output folder"),
-        ({"FEED_MAX_ITEMS": 0}, "FEED_MAX_ITEMS must be a whole number"),
-        ({"FEED_MAX_ITEMS": "20"}, "FEED_MAX_ITEMS must be a whole number"),
+        ({"FEED_MAX_ITEMS": 0}, "FEED_MAX_ITEMS is 0: write a positive whole number"),
+        ({"FEED_MAX_ITEMS": "20"}, "FEED_MAX_ITEMS is '20': write a positive whole number"),
     ],
 )
 def test_bad_settings_are_explained(overrides, fragment):

@@ -20,7 +20,7 @@ from possibility.commands.publish.command import setup
 from possibility.commands.publish.deploy import DeployError
 from possibility.commands.publish.gitcmd import GitError
 from possibility.commands.publish.lock import publish_lock
-from possibility.commands.publish.newsletter_bridge import NewsletterError
+from possibility.commands.publish.newsletter_bridge import NewsletterStepError
 from possibility.commands.publish.pipeline import PublishOptions, publish
 from possibility.commands.publish.report import lines
 from possibility.commands.send import baseline
@@ -190,7 +190,7 @@ FAILURES = {
     "deploy": lambda h, e: {"deploy": _raise(DeployError("injected: rsync lost the link"))},
     "verify": lambda h, e: {"deploy": _deploy_then_lose_the_new_page(h, e.deploy)},
     "send": lambda h, e: {"newsletter": _NewsletterWith(
-        e.newsletter, send=_raise(NewsletterError("injected: the backend is down")))},
+        e.newsletter, send=_raise(NewsletterStepError("injected: the backend is down")))},
     "ledger": lambda h, e: {"commit_ledger": _raise(GitError("injected: no git identity"))},
 }
 
@@ -228,7 +228,7 @@ def test_a_send_that_fails_part_way_still_commits_what_went_out(harness):
 
     def send_one_then_fail(output, plan):
         outcome = real.send(output, plan)
-        raise NewsletterError("injected: the connection dropped", outcome.emailed)
+        raise NewsletterStepError("injected: the connection dropped", outcome.emailed)
 
     report = harness.publish(newsletter=_NewsletterWith(real, send=send_one_then_fail))
     assert report.failure.startswith("send failed: injected")

@@ -84,7 +84,7 @@ def test_ghpages_and_s3_settings():
         ({"DEPLOY_TARGET": "rsync", "DEPLOY_RSYNC_PATH": "/w", "DEPLOY_SSH_KEY": "/no/key"},
          "DEPLOY_SSH_KEY is '/no/key', which is not a file"),
         ({"DEPLOY_TARGET": "rsync", "DEPLOY_RSYNC_PATH": "/w", "DEPLOY_SSH_HOST": "h",
-          "DEPLOY_SSH_PORT": "ssh"}, "DEPLOY_SSH_PORT is 'ssh': write a whole number >= 1"),
+          "DEPLOY_SSH_PORT": "ssh"}, "DEPLOY_SSH_PORT is 'ssh': write a positive whole number"),
         ({"DEPLOY_TARGET": "s3"}, "DEPLOY_S3_BUCKET is empty"),
         ({"DEPLOY_TARGET": "s3", "DEPLOY_S3_BUCKET": "b", "DEPLOY_S3_ENDPOINT_URL": "minio:9000"},
          "DEPLOY_S3_ENDPOINT_URL is 'minio:9000'"),

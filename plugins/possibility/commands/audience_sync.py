@@ -12,6 +12,7 @@ and never written: every message that could quote it is scrubbed.
 
 from dataclasses import dataclass, field
 
+from possibility.common import PossibilityError
 from possibility.core.newsletter.backends.mailchimp_api import (
     MailchimpApi,
     MailchimpError,
@@ -22,7 +23,7 @@ from possibility.core.signup.audience_file import match_key, read_audience, writ
 PAGE_SIZE = 100
 
 
-class AudienceSyncError(RuntimeError):
+class AudienceSyncError(PossibilityError, RuntimeError):
     """Mailchimp could not be read; the message says what to check (never the key)."""
 
 

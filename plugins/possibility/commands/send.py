@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from possibility.common import PossibilityError
 from possibility.core.newsletter.backends import BackendError, Delivery, choose_backend
 from possibility.core.newsletter.due import decide, digest_preview
 from possibility.core.newsletter.email_checks import check_email
@@ -35,7 +36,7 @@ from possibility.core.newsletter.model import PREVIEW_FILE, TEXT_FILE, Email, lo
 from possibility.core.newsletter.render_email import render_digest
 
 
-class NewsletterError(Exception):
+class NewsletterError(PossibilityError):
     """Stops a send or baseline; the message tells the author what to do."""
 
 

@@ -7,10 +7,12 @@ from pathlib import Path
 from pelican import Pelican
 from pelican.settings import read_settings
 
+from possibility.common import PossibilityError
+
 from .report import count
 
 
-class BuildError(Exception):
+class BuildError(PossibilityError):
     """The site could not be built; the message says what to fix."""
 
 

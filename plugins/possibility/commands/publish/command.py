@@ -10,15 +10,17 @@ import os
 import sys
 from dataclasses import dataclass
 
-from .build import BuildError, build_site, load_settings
+from possibility.common import PossibilityError
+
+from .build import build_site, load_settings
 from .checks import unpublished_posts
 from .deploy import deploy
 from .ledger_git import commit_ledger
-from .newsletter_bridge import Newsletter, NewsletterError
+from .newsletter_bridge import Newsletter
 from .pipeline import Edges, PublishOptions, publish
 from .progress import rich_progress
 from .report import redact, render
-from .settings import PublishSettingsError, load_environment, read_settings, secret_values
+from .settings import load_environment, read_settings, secret_values
 from .verify_live import verify_live
 
 
@@ -72,7 +74,7 @@ def run_publish(project, settings_file, *, dry_run=False, yes=False, commit=True
     secrets = secret_values(environ)
     try:
         wired = setup(project, settings_file, overrides, environ, console)
-    except (PublishSettingsError, NewsletterError, BuildError) as exc:
+    except PossibilityError as exc:
         console.print(redact(f"publish: {exc}\nNothing was built, deployed or sent.", secrets),
                       style="bold red", markup=False, highlight=False)
         return 2

@@ -3,8 +3,10 @@
 import subprocess
 from pathlib import Path
 
+from possibility.common import PossibilityError
 
-class GitError(Exception):
+
+class GitError(PossibilityError):
     """A git command failed; the message has the command and git's explanation."""
 
 

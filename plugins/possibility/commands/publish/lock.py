@@ -11,8 +11,10 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
+from possibility.common import PossibilityError
 
-class PublishLocked(Exception):
+
+class PublishLocked(PossibilityError):
     """Another publish holds the lock; the message says which process and since when."""
 
 

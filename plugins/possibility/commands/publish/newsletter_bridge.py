@@ -11,13 +11,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from possibility.common import PossibilityError
+
 from .report import Emailed, Skipped
 
 NEWSLETTER_PLUGIN = "possibility.site.newsletter"  # the build side; off when not in PLUGINS
 SETTLED = ("sent", "due", "in progress")  # rows that are not "skipped" in the report
 
 
-class NewsletterError(Exception):
+class NewsletterStepError(PossibilityError):
     """The newsletter cannot check, plan or send; `emailed`: what went out before it stopped."""
 
     def __init__(self, message, emailed=()):
@@ -51,20 +53,17 @@ class SendOutcome:
 
 @contextmanager
 def _newsletter_errors(emailed_from=None):
-    from possibility.commands.send import NewsletterError as SendFailed
     from possibility.commands.send import SendError
-    from possibility.core.newsletter.backends import BackendError
-    from possibility.core.newsletter.ledger import LedgerError
-    from possibility.core.newsletter.model import OutputError
-    from possibility.core.newsletter.settings import NewsletterSettingsError
 
     try:
         yield
     except SendError as exc:
         partial = emailed_from(exc.report) if emailed_from else ()
-        raise NewsletterError(str(exc), partial) from None
-    except (SendFailed, LedgerError, OutputError, BackendError, NewsletterSettingsError) as exc:
-        raise NewsletterError(str(exc)) from None
+        raise NewsletterStepError(str(exc), partial) from None
+    except NewsletterStepError:
+        raise
+    except PossibilityError as exc:
+        raise NewsletterStepError(str(exc)) from None
 
 
 class Newsletter:
@@ -127,7 +126,7 @@ class Newsletter:
         return problems
 
     def plan(self, output):
-        """What a send would do now; NewsletterError on a first run with no baseline."""
+        """What a send would do now; NewsletterStepError on a first run with no baseline."""
         if not self.enabled:
             return NewsletterPlan((), 0, (), (), f"off ({NEWSLETTER_PLUGIN!r} is not in PLUGINS)",
                                   False, self.ledger_path)

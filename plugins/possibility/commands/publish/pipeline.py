@@ -16,21 +16,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .build import BuildError
+from possibility.common import PossibilityError
+
 from .checks import check_output
-from .deploy import DeployError
-from .gitcmd import GitError
 from .lock import PublishLocked, publish_lock
-from .newsletter_bridge import NewsletterError
+from .newsletter_bridge import NewsletterStepError
 from .report import PublishReport, StepRecord, count
 from .verify_live import LivePage
 
 
-class StepFailed(Exception):
+class StepFailed(PossibilityError):
     """A step cannot go on; the message says why and what to do."""
 
 
-EXPECTED = (StepFailed, BuildError, DeployError, GitError, NewsletterError)
+EXPECTED = (PossibilityError,)  # errors with a message for the author; others get a trace
 
 
 @dataclass(frozen=True)
@@ -200,7 +199,7 @@ def send_step(run):
         return "dry run", f"would send {count(plan.emails, 'email')} through {plan.backend}"
     try:
         outcome = run.edges.newsletter.send(run.output, plan)
-    except NewsletterError as exc:
+    except NewsletterStepError as exc:
         _record_sent(run, exc.emailed)
         raise
     _record_sent(run, outcome.emailed)

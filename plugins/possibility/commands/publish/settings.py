@@ -55,13 +55,14 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from possibility.commands.publish.deploy.s3 import CACHE_CONTROL
+from possibility.common import SettingsError, choice, number
 
 TARGETS = ("none", "rsync", "ghpages", "s3")
 VERIFY_MODES = ("auto", "yes", "no")
 SECRET_VARIABLES = ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "MAILCHIMP_API_KEY")
 
 
-class PublishSettingsError(ValueError):
+class PublishSettingsError(SettingsError):
     """A PUBLISH_*/DEPLOY_* setting cannot be used; the message names it and the fix."""
 
 
@@ -310,22 +311,12 @@ class _Source:
         return str(value).strip()
 
     def choice(self, name, default, choices):
-        value = self.text(name, default).lower()
-        if value not in choices:
-            shown = ", ".join(repr(c) for c in choices if c)
-            raise PublishSettingsError(f"{name} is {value!r}: write one of {shown}.")
-        return value
+        return choice(name, self.text(name, default).lower(), choices,
+                      error=PublishSettingsError)
 
     def number(self, name, default, minimum, whole=False):
-        value = self.raw(name, default)
-        try:
-            number = float(value) if not isinstance(value, bool) else None
-        except (TypeError, ValueError):
-            number = None
-        if number is None or number < minimum or (whole and number != int(number)):
-            kind = "whole number" if whole else "number"
-            raise PublishSettingsError(f"{name} is {value!r}: write a {kind} >= {minimum}.")
-        return number
+        return number(name, self.raw(name, default), minimum, whole=whole, text=True,
+                      error=PublishSettingsError)
 
     def flag(self, name, default):
         value = self.raw(name, default)

@@ -44,7 +44,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from possibility.common import write_atomically
+from possibility.common import PossibilityError, write_atomically
 
 SCHEMA = 1
 STEPS = ("creating", "created", "content_set", "checked", "tested", "sending", "scheduled",
@@ -53,7 +53,7 @@ IN_PROGRESS = ("creating", "created", "content_set", "checked", "tested", "sendi
 STATES = ("baseline", "cancelled", *STEPS)
 
 
-class LedgerError(Exception):
+class LedgerError(PossibilityError):
     """The ledger cannot be read or changed as asked; the message says how to repair it."""
 
 

@@ -12,13 +12,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from possibility.common import PossibilityError
+
 META_SCHEMA = 2
 META_FILE = "meta.json"  # the record, and under "html" the HTML part as sent
 PREVIEW_FILE = "index.html"  # the email as a subscriber sees it (sample merge values)
 TEXT_FILE = "email.txt"  # the plain-text part as sent
 
 
-class OutputError(Exception):
+class OutputError(PossibilityError):
     """The built newsletter files are missing or unreadable; the message says what to do."""
 
 

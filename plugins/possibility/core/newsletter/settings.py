@@ -57,13 +57,22 @@ from email.utils import formataddr, parseaddr
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from possibility.common import (
+    SettingsError,
+    absolute_siteurl,
+    choice,
+    is_absolute_url,
+    names,
+    number,
+)
+
 PRODUCTION_SITEURL = "https://www.thepossibilitypractice.com"
 DEFAULT_GROUPS = ("Articles", "Events", "Executive Coaching Group")
 CONTENT_MODES = ("full", "summary")
 SEND_MODES = ("send", "schedule")
 
 
-class NewsletterSettingsError(ValueError):
+class NewsletterSettingsError(SettingsError):
     """A NEWSLETTER_* setting cannot be used; the message names it and the fix."""
 
 
@@ -120,10 +129,10 @@ def read_settings(pelican_settings):
     s = pelican_settings
     content_path = Path(s.get("PATH", "content"))
     project = content_path.parent
-    siteurl = str(s.get("SITEURL") or "").rstrip("/")
-    if not _is_absolute(siteurl):
+    siteurl = absolute_siteurl(s)
+    if siteurl is None:
         siteurl = str(s.get("NEWSLETTER_SITEURL", PRODUCTION_SITEURL) or "").rstrip("/")
-        if not _is_absolute(siteurl):
+        if not is_absolute_url(siteurl):
             raise NewsletterSettingsError(
                 f"NEWSLETTER_SITEURL is {siteurl!r}: emails need absolute links. Write the "
                 f"site's public address, e.g. NEWSLETTER_SITEURL = {PRODUCTION_SITEURL!r}."
@@ -199,11 +208,6 @@ def _known_groups(s, content_path):
     return DEFAULT_GROUPS, "the default NEWSLETTER_GROUPS"
 
 
-def _is_absolute(url):
-    parts = urlsplit(url)
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
-
-
 def _folder_name(value):
     name = str(value or "").strip("/")
     if not name or "/" in name or name in (".", ".."):
@@ -211,26 +215,6 @@ def _folder_name(value):
             f"NEWSLETTER_OUTPUT_DIR is {value!r}: write one folder name, e.g. 'newsletter'."
         )
     return name
-
-
-def _choice(s, name, default, choices):
-    value = s.get(name, default)
-    if value not in choices:
-        raise NewsletterSettingsError(
-            f"{name} is {value!r}: write one of {', '.join(map(repr, choices))}."
-        )
-    return value
-
-
-def _groups(s, name, default):
-    value = s.get(name, default)
-    if not isinstance(value, (list, tuple)) or not all(
-        isinstance(g, str) and g.strip() for g in value
-    ):
-        raise NewsletterSettingsError(
-            f"{name} is {value!r}: write a list of group names, e.g. ['Articles']."
-        )
-    return tuple(g.strip() for g in value)
 
 
 def _category_groups(s):
@@ -266,13 +250,6 @@ def _digest_subject(s):
             f"NEWSLETTER_DIGEST_SUBJECT is {value!r}: only {{count}} and {{site}} may be used."
         ) from None
     return str(value)
-
-
-def _positive_int(s, name, default):
-    value = s.get(name, default)
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise NewsletterSettingsError(f"{name} is {value!r}: write a positive whole number.")
-    return value
 
 
 def _path(s, name, default, base):
@@ -328,11 +305,19 @@ def _mailchimp(s, content_path):
     )
 
 
+def _choice(s, name, default, choices):
+    return choice(name, s.get(name, default), choices, error=NewsletterSettingsError)
+
+
+def _groups(s, name, default):
+    return names(name, s.get(name, default), ["Articles"], what="group names",
+                 error=NewsletterSettingsError)
+
+
+def _positive_int(s, name, default):
+    return number(name, s.get(name, default), 1, whole=True, error=NewsletterSettingsError)
+
+
 def _number(s, name, default, minimum, whole=False):
-    value = s.get(name, default)
-    kinds = (int,) if whole else (int, float)
-    if isinstance(value, bool) or not isinstance(value, kinds) or value < minimum:
-        what = "whole number" if whole else "number"
-        raise NewsletterSettingsError(f"{name} is {value!r}: write a {what} of at least "
-                                      f"{minimum}.")
-    return value
+    return number(name, s.get(name, default), minimum, whole=whole,
+                  error=NewsletterSettingsError)

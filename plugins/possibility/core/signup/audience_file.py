@@ -7,16 +7,16 @@ files, so it never becomes a page.
 """
 
 import json
-import os
-import tempfile
 from pathlib import Path
+
+from possibility.common import PossibilityError, same_bytes, write_atomically
 
 from .embed_import import FORMAT, TEXT_TYPES, parse_embed_code
 
 REPAIR = "re-create it with `invoke audience-import EMBED_CODE_FILE`"
 
 
-class AudienceFileError(ValueError):
+class AudienceFileError(PossibilityError, ValueError):
     """The audience file cannot be used; the message names the file and the fix."""
 
 
@@ -136,20 +136,10 @@ def write_audience(path, data):
     """
     path = Path(path)
     text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    if path.is_file() and path.read_text(encoding="utf-8") == text:
+    data = text.encode("utf-8")
+    if same_bytes(path, data):
         return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_atomically(path, data)
     return True
 
 

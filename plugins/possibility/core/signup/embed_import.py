@@ -11,6 +11,8 @@ import re
 from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlsplit
 
+from possibility.common import PossibilityError
+
 FORMAT = 1
 
 _HOST = re.compile(r"^(?P<account>[a-z0-9][a-z0-9-]*)\.(?P<dc>[a-z]+\d+)\.list-manage\d*\.com$")
@@ -27,7 +29,7 @@ HOW_TO_GET_IT = (
 )
 
 
-class EmbedCodeError(ValueError):
+class EmbedCodeError(PossibilityError, ValueError):
     """The HTML is not a usable Mailchimp embedded signup form; the message says why."""
 
 

@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from possibility.common import SettingsError, names, number
+
 DEFAULT_TEXTS = {
     "heading": "Want more possibility?",
     "intro": "Get {sitename} delivered to your inbox.",
@@ -39,7 +41,7 @@ DEFAULT_TEXTS = {
 }
 
 
-class SignupSettingsError(ValueError):
+class SignupSettingsError(SettingsError):
     """A SIGNUP_* setting has a value the plugin cannot use; the message says which."""
 
 
@@ -72,11 +74,8 @@ def read_settings(settings):
             )
         endpoint = f"{parts.scheme}://{parts.netloc}"
 
-    timeout = settings.get("SIGNUP_TIMEOUT_MS", 10000)
-    if isinstance(timeout, bool) or not isinstance(timeout, int) or timeout <= 0:
-        raise SignupSettingsError(
-            f"SIGNUP_TIMEOUT_MS must be a positive whole number of milliseconds, not {timeout!r}"
-        )
+    timeout = number("SIGNUP_TIMEOUT_MS", settings.get("SIGNUP_TIMEOUT_MS", 10000), 1,
+                     whole=True, error=SignupSettingsError)
 
     double_opt_in = settings.get("SIGNUP_DOUBLE_OPT_IN")
     if double_opt_in is not None and not isinstance(double_opt_in, bool):
@@ -84,11 +83,8 @@ def read_settings(settings):
             f"SIGNUP_DOUBLE_OPT_IN must be True, False or None, not {double_opt_in!r}"
         )
 
-    compact_groups = settings.get("SIGNUP_COMPACT_GROUPS", ())
-    if isinstance(compact_groups, str) or not all(isinstance(g, str) for g in compact_groups):
-        raise SignupSettingsError(
-            f"SIGNUP_COMPACT_GROUPS must be a list of group names, not {compact_groups!r}"
-        )
+    compact_groups = names("SIGNUP_COMPACT_GROUPS", settings.get("SIGNUP_COMPACT_GROUPS", ()),
+                           ["Articles"], what="group names", error=SignupSettingsError)
 
     overrides = settings.get("SIGNUP_TEXTS") or {}
     unknown = sorted(set(overrides) - set(DEFAULT_TEXTS))

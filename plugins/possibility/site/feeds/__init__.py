@@ -4,7 +4,7 @@ For the whole site and for each category: the newest posts first, full HTML cont
 with every URL absolute, the featured image as an enclosure, and entry ids taken from
 the post's stable identity (possibility.site.post_identity), so fixing a slug or a date never
 shows a post twice in a reader. Dates come from the posts, never from the clock, so an
-unchanged site rebuilds to byte-identical feeds. Settings: see `feeds.settings`.
+unchanged site rebuilds to byte-identical feeds. Settings: see `possibility.site.feeds.settings`.
 Pelican's own feeds must stay off (all FEED_* paths None).
 """
 

@@ -10,12 +10,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from possibility.common import PossibilityError
+
 from .absolute_urls import absolute_html, xml_safe
 
 EXAMPLE_DATE = "2026-04-02 09:00"
 
 
-class PostProblems(Exception):
+class PostProblems(PossibilityError):
     """Posts the feeds cannot describe, every one listed with its file and the fix."""
 
     def __init__(self, problems):

@@ -22,6 +22,8 @@ SITEDESCRIPTION (else SITESUBTITLE), DEFAULT_LANG and AUTHOR.
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
+from possibility.common import SettingsError, absolute_siteurl, number
+
 DEFAULT_PATHS = {
     "FEEDS_ALL_RSS": "feeds/all.rss.xml",
     "FEEDS_ALL_ATOM": "feeds/all.atom.xml",
@@ -32,7 +34,7 @@ DEFAULT_PATHS = {
 DEFAULT_MAX_ITEMS = 20
 
 
-class FeedsSettingsError(ValueError):
+class FeedsSettingsError(SettingsError):
     """A feeds setting has a value the plugin cannot use; the message says which."""
 
 
@@ -57,8 +59,7 @@ class FeedsSettings:
 
 def read_settings(settings):
     """The plugin's settings from Pelican's `settings` dict, checked."""
-    siteurl = str(settings.get("SITEURL") or "").rstrip("/")
-    absolute = siteurl.startswith(("http://", "https://")) and not settings.get("RELATIVE_URLS")
+    siteurl = absolute_siteurl(settings)
 
     site_paths, category_paths = {}, {}
     for name in DEFAULT_PATHS:
@@ -72,17 +73,12 @@ def read_settings(settings):
             site_paths[fmt.lower()] = path
 
     max_items = settings.get("FEED_MAX_ITEMS", DEFAULT_MAX_ITEMS)
-    if max_items is not None and (
-        isinstance(max_items, bool) or not isinstance(max_items, int) or max_items < 1
-    ):
-        raise FeedsSettingsError(
-            f"FEED_MAX_ITEMS must be a whole number of posts of at least 1 (or None for "
-            f"all of them), not {max_items!r}"
-        )
+    if max_items is not None:
+        max_items = number("FEED_MAX_ITEMS", max_items, 1, whole=True, error=FeedsSettingsError)
 
     sitename = str(settings.get("SITENAME") or "")
     return FeedsSettings(
-        siteurl=siteurl if absolute else None,
+        siteurl=siteurl,
         site_paths=site_paths,
         category_paths=category_paths,
         max_items=max_items,

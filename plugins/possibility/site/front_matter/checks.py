@@ -5,11 +5,13 @@ import uuid
 
 from lxml import etree
 
+from possibility.common import PossibilityError
+
 STATUSES = ("published", "draft", "hidden")
 EXAMPLE_DATE = "2026-04-02 09:00"
 
 
-class FrontMatterError(Exception):
+class FrontMatterError(PossibilityError):
     """A file whose front matter must be fixed before the site can build."""
 
     def __init__(self, source_path, problems):
@@ -19,7 +21,7 @@ class FrontMatterError(Exception):
         super().__init__("\n".join(f"{where}: {problem}" for problem in self.problems))
 
 
-class FrontMatterErrors(Exception):
+class FrontMatterErrors(PossibilityError):
     """Every file with bad front matter in one build, reported together."""
 
     def __init__(self, messages):

@@ -18,7 +18,6 @@ Without fork, on one core or for a few files, nothing changes: files are read se
 import gc
 import logging
 import multiprocessing
-import os
 import warnings
 from concurrent.futures import ProcessPoolExecutor
 
@@ -26,6 +25,8 @@ from markdown import Markdown
 from markdown.preprocessors import Preprocessor
 from pelican.readers import MarkdownReader
 from pelican.utils import pelican_open
+
+from possibility.common import worker_count
 
 PARALLEL_FROM = 32  # fewer files than this: starting processes costs more than it saves
 CHUNK = 8  # files a worker takes at a time
@@ -149,10 +150,5 @@ def _convert(path):
 
 
 def _workers(count):
-    if count < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
-        return 1
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        cpus = os.cpu_count() or 1
-    return max(1, min(cpus, count // CHUNK))
+    """How many processes to use for `count` jobs: 1 means none but this one."""
+    return worker_count(count, PARALLEL_FROM, CHUNK)

@@ -16,12 +16,13 @@ import gzip
 import hashlib
 import json
 import logging
-import os
 import pickle
 import sys
 from dataclasses import fields
 from importlib import metadata
 from pathlib import Path
+
+from possibility.common import write_atomically
 
 CACHE_NAME = "NewsletterEmails"
 LIBRARIES = ("css-inline", "Jinja2", "lxml", "MarkupSafe", "pelican")
@@ -88,19 +89,13 @@ class EmailCache:
         """Write the entries this build used, if any differ from what was loaded."""
         if not self.saving or self.used.keys() == self.loaded.keys():
             return
-        temporary = self.path.with_name(f".{CACHE_NAME}.{os.getpid()}.tmp")
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with open(temporary, "wb") as handle:
-                if self.compress:
-                    with gzip.GzipFile(fileobj=handle, mode="wb", compresslevel=1) as zipped:
-                        pickle.dump(self.used, zipped, protocol=pickle.HIGHEST_PROTOCOL)
-                else:
-                    pickle.dump(self.used, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(temporary, self.path)
+            data = pickle.dumps(self.used, protocol=pickle.HIGHEST_PROTOCOL)
+            if self.compress:
+                data = gzip.compress(data, compresslevel=1, mtime=0)
+            write_atomically(self.path, data)
         except (OSError, pickle.PicklingError, TypeError) as exc:
             logger.warning("Could not save the newsletter cache %s: %s", self.path, exc)
-            temporary.unlink(missing_ok=True)
 
     def _load(self):
         try:

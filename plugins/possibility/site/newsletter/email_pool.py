@@ -21,6 +21,8 @@ import sys
 import warnings
 from concurrent.futures import ProcessPoolExecutor
 
+from possibility.common import worker_count
+
 from .post_email import compose
 
 PARALLEL_FROM = 64  # fewer emails than this: starting processes costs more than it saves
@@ -61,11 +63,5 @@ def _compose(post):
 
 
 def _workers(count):
-    """How many processes to use for `count` emails: 1 means none but this one."""
-    if count < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
-        return 1
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        cpus = os.cpu_count() or 1
-    return max(1, min(cpus, count // CHUNK))
+    """How many processes to use for `count` jobs: 1 means none but this one."""
+    return worker_count(count, PARALLEL_FROM, CHUNK)

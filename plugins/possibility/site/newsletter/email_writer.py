@@ -13,6 +13,7 @@ import os
 import shutil
 import threading
 
+from possibility.common import write_if_changed
 from possibility.core.newsletter.model import META_FILE, PREVIEW_FILE, TEXT_FILE, record_text
 from possibility.core.newsletter.render_email import fill_merge_tags
 
@@ -66,21 +67,9 @@ def write_emails(target, emails):
             files[PREVIEW_FILE] = fill_merge_tags(rendered.html, record.site.name)
             files[TEXT_FILE] = rendered.text
         for name, text in files.items():
-            _write(folder / name, text.encode("utf-8"))
+            write_if_changed(folder / name, text.encode("utf-8"), touch=True)
         _remove_all_but(folder, files)
     _remove_all_but(target, folders)
-
-
-def _write(path, data):
-    try:
-        with open(path, "rb") as handle:
-            same = handle.read() == data
-    except FileNotFoundError:
-        same = False
-    if same:
-        os.utime(path)
-    else:
-        path.write_bytes(data)
 
 
 def _remove_all_but(folder, names):

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from pelican.generators import ArticlesGenerator, PagesGenerator
 
+from possibility.common import PossibilityError
 from possibility.core.newsletter.render_email import EmailTemplates
 from possibility.core.newsletter.settings import NewsletterSettingsError, read_settings
 
@@ -26,7 +27,7 @@ from .email_writer import EmailWriter, wait_for_unfinished
 from .post_email import FRONT_MATTER, PostSource, SummaryRule
 
 
-class NewsletterBuildError(Exception):
+class NewsletterBuildError(PossibilityError):
     """Emails that cannot go out as they are; the build stops before writing anything."""
 
     def __init__(self, problems):

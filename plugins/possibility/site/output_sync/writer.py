@@ -12,6 +12,8 @@ import os
 
 from pelican.writers import FileOverwriteFailedError, Writer
 
+from possibility.common import same_bytes
+
 
 class ChangedOnlyWriter(Writer):
     """Pelican's Writer; `unchanged` holds the files it found already right, `written`
@@ -72,14 +74,3 @@ class ChangedOnlyFile(io.StringIO):
         with open(self.path, "w", encoding=self.target_encoding) as handle:
             handle.write(text)
         self.writer.written.add(self.path)
-
-
-def same_bytes(path, data):
-    """True when the file at `path` holds exactly `data`."""
-    try:
-        if os.stat(path).st_size != len(data):
-            return False
-        with open(path, "rb") as handle:
-            return handle.read() == data
-    except OSError:  # missing, a directory, unreadable: write it
-        return False

@@ -4,9 +4,9 @@
 
 The form itself is data: `content/audience.json`, written from Mailchimp's embed code by
 `invoke audience-import` and completed with API ids by `invoke audience-sync`; settings
-are documented in `signup.settings`. The audience file is read afresh on every build (so
-autoreload sees a new import) and never touches the network. No file means no form: the
-theme's signup slots then show a plain invitation instead of a dead form.
+are documented in `possibility.core.signup.settings`. The audience file is read afresh on
+every build (so autoreload sees a new import) and never touches the network. No file means
+no form: the theme's signup slots then show a plain invitation instead of a dead form.
 """
 
 import logging

@@ -10,6 +10,8 @@ import os
 
 from pelican import signals
 
+from possibility.common import absolute_siteurl
+
 from .sitemap import robots_txt, sitemap_entries, sitemap_xml
 
 
@@ -20,8 +22,8 @@ class SitemapGenerator:
         self.output_path = output_path
 
     def generate_output(self, writer):
-        siteurl = self.settings.get("SITEURL", "")
-        if not siteurl.startswith(("http://", "https://")):
+        siteurl = absolute_siteurl(self.settings)
+        if siteurl is None:
             return
         sitemap_as = self.settings.get("SITEMAP_SAVE_AS", "sitemap.xml")
         robots_as = self.settings.get("ROBOTS_SAVE_AS", "robots.txt")

@@ -1,42 +1,19 @@
 """The deploy step's one interface: send output/ to the configured target, say what changed.
 
-Each target lives in its own module (`deploy_rsync`, `deploy_ghpages`, `deploy_s3`),
-imported only when chosen, so a site on rsync never loads boto3.
+Each target lives in its own module (`rsync`, `ghpages`, `s3`), imported only when chosen,
+so a site on rsync never loads boto3; what they return and raise is in `result`, which
+they import, so none of them imports this module.
 """
 
 import os
 import shutil
 import tempfile
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
-from possibility.commands.publish.report import count
+from .result import DeployError, DeployResult
 
-
-class DeployError(Exception):
-    """The site could not be deployed; the message says what failed and what to do."""
-
-
-@dataclass(frozen=True)
-class DeployResult:
-    """What a deploy changed (or, in a dry run, would change) at its target."""
-
-    where: str
-    uploaded: tuple = ()
-    deleted: tuple = ()
-    unchanged: int = 0
-    dry_run: bool = False
-    note: str = ""
-
-    def summary(self):
-        if self.note:
-            return self.note
-        verb = ("would upload", "would delete") if self.dry_run else ("uploaded", "deleted")
-        return (
-            f"{verb[0]} {count(len(self.uploaded), 'file')}, {verb[1]} {len(self.deleted)}, "
-            f"{self.unchanged} unchanged: {self.where}"
-        )
+__all__ = ["DeployError", "DeployResult", "deploy", "deploy_tree"]
 
 
 @contextmanager

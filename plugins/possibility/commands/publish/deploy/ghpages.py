@@ -15,7 +15,7 @@ from pathlib import Path
 
 from possibility.commands.publish.gitcmd import GitError, git, is_checkout
 
-from . import DeployError, DeployResult
+from .result import DeployError, DeployResult
 
 
 def blob_id(data):

@@ -13,7 +13,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from . import DeployError, DeployResult
+from .result import DeployError, DeployResult
 
 ITEM = re.compile(r"^(?P<change>[<>ch.][fdLDS][^ ]{9}) (?P<path>.+)$")
 DELETED = re.compile(r"^\*deleting +(?P<path>.+)$")

@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
-from . import DeployError, DeployResult
+from .result import DeployError, DeployResult
 
 CACHE_CONTROL = {
     "document": "public, max-age=0, must-revalidate",

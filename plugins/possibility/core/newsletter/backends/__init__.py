@@ -4,7 +4,6 @@ The interface every backend implements is `base.Backend`; `choose_backend` picks
 from the environment, so secrets never pass through settings files.
 """
 
-import importlib.util
 import os
 
 from .base import Backend, BackendError, Campaign, Delivery
@@ -18,11 +17,6 @@ def choose_backend(settings, environ=None, clock=None):
     """Mailchimp when MAILCHIMP_API_KEY is set, else the outbox."""
     environ = os.environ if environ is None else environ
     if environ.get("MAILCHIMP_API_KEY"):
-        if importlib.util.find_spec(f"{__name__}.mailchimp_backend") is None:
-            raise BackendError(
-                "MAILCHIMP_API_KEY is set, but this version has no Mailchimp backend yet: "
-                "unset it to send to the local outbox."
-            )
         from .mailchimp_backend import MailchimpBackend
 
         return MailchimpBackend.from_settings(settings, environ)

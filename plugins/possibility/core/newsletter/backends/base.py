@@ -1,10 +1,12 @@
-"""The contract between the sender (`newsletter.send`) and a delivery backend.
+"""The contract between the sender (`possibility.commands.send`) and a delivery backend.
 
 The sender drives one email through these steps, writing the ledger before and after
 each irreversible one, and resumes a killed run from the last state it wrote:
 
     find(key) -> create(email) -> set_content(id, email) -> check(id)
         -> [send_test(id, email, addresses)] -> send(id) -> get(id) (to resume or sync)
+
+and `invoke newsletter-cancel` calls unschedule(id) on a scheduled campaign.
 
 A backend keeps no state of its own about what the sender did: everything it needs to
 answer `find` and `get` must live where the campaign lives (the outbox folder, the
@@ -15,10 +17,12 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import datetime
 
+from possibility.common import PossibilityError
+
 CAMPAIGN_STATES = ("draft", "scheduled", "sent")
 
 
-class BackendError(Exception):
+class BackendError(PossibilityError):
     """A backend could not do a step; the message says what to check (never a secret).
 
     The sender stops at once: the ledger says how far the email got, and the next run
@@ -87,3 +91,11 @@ class Backend(ABC):
     @abstractmethod
     def get(self, campaign_id):
         """The Campaign with that id, or None when it does not exist."""
+
+    def unschedule(self, campaign_id):
+        """Take a scheduled campaign back to a draft (`invoke newsletter-cancel`). Only a
+        backend whose `send` can schedule overrides this."""
+        raise BackendError(
+            f"the {self.name} backend never schedules a campaign: {campaign_id} has nothing "
+            "to unschedule."
+        )
