@@ -30,6 +30,7 @@ PLUGINS = [
     "possibility.site.post_identity", "possibility.site.fixed_urls",
     "possibility.site.neighbours", "possibility.site.menu", "possibility.site.sitemap",
     "possibility.site.signup", "possibility.site.feeds", "possibility.site.newsletter",
+    "possibility.site.stray_files",
 ]
 
 TIMEZONE = "America/New_York"

@@ -6,13 +6,15 @@ Thin wrappers: the logic lives in `plugins/`. Modelled on the tasks.py that
 
 import os
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 from invoke import task
 from invoke.exceptions import Exit
 
-from possibility.commands.new_post import write_new_post
-from possibility.commands.publish.build import BuildError, build_site, load_settings
+from possibility.commands.new_post import NewPostError, shown, write_new_post
+from possibility.commands.publish.build import build_site, load_settings
+from possibility.common import PossibilityError
 from possibility.core.identity import new_post_id
 
 ROOT = Path(__file__).resolve().parent
@@ -23,14 +25,25 @@ HOST = os.environ.get("SERVE_HOST", "127.0.0.1")
 PORT = int(os.environ.get("SERVE_PORT", "8000"))
 
 
+@contextmanager
+def _stops_cleanly(command, note=""):
+    """The package's own errors (PossibilityError) end a command with their message and exit
+    code 1, never a traceback; a send's partial report is printed first."""
+    try:
+        yield
+    except PossibilityError as exc:
+        report = getattr(exc, "report", None)
+        if report is not None:
+            print("\n".join(report.lines()))
+        raise Exit(f"{command}: {exc}{note}", code=1) from None
+
+
 def _build(settings_file, overrides=None):
     from pelican.log import init as init_logging
 
     init_logging(level=None)
-    try:
+    with _stops_cleanly("Build failed"):
         result = build_site(settings_file, overrides)
-    except BuildError as exc:
-        raise Exit(f"Build failed: {exc}", code=1) from None
     print(f"Built {result.describe()}")
     return result
 
@@ -63,18 +76,23 @@ def regenerate(c):
     pelican_main(["-r", "-s", str(SETTINGS_BASE)])
 
 
-@task
+@task(help={"port": "the port (default 8000, or SERVE_PORT; 0: any free one)"})
 def serve(c, port=PORT):
-    """Serve output/ at http://127.0.0.1:PORT/ (default 8000)."""
-    from pelican.server import ComplexHTTPRequestHandler, RootedHTTPServer
-
-    class ReusableServer(RootedHTTPServer):
-        allow_reuse_address = True
+    """Serve output/ at http://127.0.0.1:PORT/; a production build is shown with local links."""
+    from possibility.commands.serve import ServeError, serve_output
 
     output = load_settings(SETTINGS_BASE)["OUTPUT_PATH"]
-    server = ReusableServer(output, (HOST, int(port)), ComplexHTTPRequestHandler)
-    print(f"Serving {output} at http://{HOST}:{port}/ (Ctrl-C to stop)")
-    server.serve_forever()
+    try:
+        server = serve_output(output, port=int(port), project=ROOT)
+    except ServeError as exc:
+        raise Exit(f"serve: {exc}", code=1) from None
+    print(server.describe(project=ROOT), flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
 
 
 @task
@@ -97,6 +115,7 @@ def livereload(c, port=PORT):
 def preview(c):
     """Build the production site (publishconf.py) into output/ without deploying it."""
     _build(SETTINGS_PUBLISH)
+    print("See it with: invoke serve")
 
 
 @task(
@@ -121,18 +140,25 @@ def publish(c, dry_run=False, yes=False, commit=True):
         raise Exit(code=code)
 
 
-@task(help={"title": "the post's title", "category": "its category"})
-def new_post(c, title, category="Executive Coaching"):
-    """Start a draft post with complete front matter in content/posts/."""
+@task(
+    help={
+        "title": "the post's title",
+        "category": "its category",
+        "slug": "its address and file name (default: made from the title, at most 80 characters)",
+    }
+)
+def new_post(c, title, category="Executive Coaching", slug=None):
+    """Start a draft post with complete front matter in content/posts/, dated now (TIMEZONE)."""
     settings = load_settings(SETTINGS_BASE)
     folder = Path(settings["PATH"]) / settings["ARTICLE_PATHS"][0]
     try:
         path = write_new_post(
-            folder, title, author=settings["AUTHOR"], category=category, post_id=new_post_id()
+            folder, title, author=settings["AUTHOR"], category=category, post_id=new_post_id(),
+            timezone=settings["TIMEZONE"], slug=slug, project=ROOT,
         )
-    except (FileExistsError, ValueError) as exc:
-        raise Exit(f"new-post: {exc}", code=1) from None
-    print(f"Wrote {path.relative_to(ROOT)} (Status: draft). Preview it with: invoke livereload")
+    except NewPostError as exc:  # the message names the file and the fix: shown as it is
+        raise Exit(str(exc), code=1) from None
+    print(f"Wrote {shown(path, ROOT)} (Status: draft). Preview it with: invoke livereload")
 
 
 def _signup_audience_path():
@@ -147,18 +173,11 @@ def _signup_audience_path():
 @task(help={"file": "a file holding the embed code from Mailchimp (Signup forms > Embedded)"})
 def audience_import(c, file):
     """Write the signup form's audience file from the embed code Mailchimp generates."""
-    from possibility.core.signup.audience_file import (
-        AudienceFileError,
-        describe_audience,
-        import_embed_code,
-    )
-    from possibility.core.signup.embed_import import EmbedCodeError
+    from possibility.core.signup.audience_file import describe_audience, import_embed_code
 
     path = _signup_audience_path()
-    try:
+    with _stops_cleanly("audience-import", "\nNothing was changed."):
         data, changed = import_embed_code(file, path)
-    except (EmbedCodeError, AudienceFileError) as exc:
-        raise Exit(f"audience-import: {exc}\nNothing was changed.", code=1) from None
     print(f"{'Wrote' if changed else 'Unchanged:'} {path}")
     print("\n".join(describe_audience(data)))
     if any("interest_id" not in g for cat in data["interest_categories"] for g in cat["groups"]):
@@ -173,19 +192,16 @@ def audience_sync(c):
     """
     from dotenv import load_dotenv
 
-    from possibility.commands.audience_sync import AudienceSyncError, sync_audience_file
-    from possibility.core.signup.audience_file import AudienceFileError
+    from possibility.commands.audience_sync import sync_audience_file
 
     load_dotenv(ROOT / ".env")
     path = _signup_audience_path()
     if not path.is_file():
         raise Exit(f"audience-sync: no {path}; run invoke audience-import FILE first", code=1)
-    try:
+    with _stops_cleanly("audience-sync", "\nNothing was changed."):
         report, changed = sync_audience_file(
             path, os.environ.get("MAILCHIMP_API_KEY", ""), os.environ.get("MAILCHIMP_API_URL")
         )
-    except (AudienceFileError, AudienceSyncError) as exc:
-        raise Exit(f"audience-sync: {exc}\nNothing was changed.", code=1) from None
     print("\n".join(report.lines()))
     print(f"{'Updated' if changed else 'Unchanged:'} {path}")
 
@@ -195,28 +211,16 @@ def audience_sync(c):
 
 
 def _newsletter(settings_file=None):
-    from possibility.core.newsletter.settings import NewsletterSettingsError, read_settings
+    from possibility.core.newsletter.settings import read_settings
 
-    try:
+    with _stops_cleanly("newsletter"):
         return read_settings(load_settings(settings_file or SETTINGS_PUBLISH))
-    except NewsletterSettingsError as exc:
-        raise Exit(f"newsletter: {exc}", code=1) from None
 
 
 def _newsletter_call(function, *args, **kwargs):
     """Run a newsletter function; its errors become a message and exit code 1."""
-    from possibility.commands.send import NewsletterError, SendError
-    from possibility.core.newsletter.backends import BackendError
-    from possibility.core.newsletter.ledger import LedgerError
-    from possibility.core.newsletter.model import OutputError
-
-    try:
+    with _stops_cleanly("newsletter"):
         return function(*args, **kwargs)
-    except SendError as exc:
-        print("\n".join(exc.report.lines()))
-        raise Exit(f"newsletter: {exc}", code=1) from None
-    except (NewsletterError, LedgerError, OutputError, BackendError) as exc:
-        raise Exit(f"newsletter: {exc}", code=1) from None
 
 
 @task

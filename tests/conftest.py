@@ -1,15 +1,20 @@
 """Shared fixtures: real Pelican builds of the real site into temporary folders."""
 
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
+from outside_reads import forbidden_roots, guard
 
 from possibility.commands.publish.build import build_site
 
 ROOT = Path(__file__).resolve().parent.parent
 
 pytest_plugins = ["browser_fixtures", "mailchimp_fixtures"]
+
+# Nothing in the run may read beside the project (tests/outside_reads.py).
+sys.addaudithook(guard(forbidden_roots(ROOT)))
 
 PRODUCTION_URL = "https://www.thepossibilitypractice.com"
 
