@@ -5,6 +5,11 @@ out byte for byte as they were, and rewriting a file costs the file system far m
 than reading it back (and gives it a new mtime, which makes rsync and other deploy
 tools look at it again). Pelican's own rules for a file written twice in one build
 (`override_output`) are kept as they are.
+
+Private API: Pelican has no public hook between rendering a page and opening its file, so
+this module (and only this one) overrides `Writer._open_w` and keeps its bookkeeping
+(`_written_files`, `_overridden_files`), as checked against Pelican 4.12.0;
+tests/test_pelican_private_api.py fails when Pelican changes them.
 """
 
 import io

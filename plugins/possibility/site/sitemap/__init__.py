@@ -10,7 +10,7 @@ import os
 
 from pelican import signals
 
-from possibility.common import absolute_siteurl
+from possibility.common import absolute_siteurl, write_if_changed
 
 from .sitemap import robots_txt, sitemap_entries, sitemap_xml
 
@@ -35,10 +35,10 @@ class SitemapGenerator:
             self._write(robots_as, robots_txt(sitemap_url))
 
     def _write(self, save_as, text):
+        # Touched when unchanged: the build owns the file (output_sync prunes by age).
         target = os.path.join(self.output_path, save_as)
         os.makedirs(os.path.dirname(target), exist_ok=True)
-        with open(target, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        write_if_changed(target, text.encode("utf-8"), touch=True)
 
 
 def get_generators(pelican):

@@ -1,0 +1,31 @@
+"""The few places that lean on Pelican's private API fail here first when Pelican changes.
+
+Each is kept in one module with a comment naming the Pelican version it was checked against:
+- possibility.site.output_sync.writer overrides `Writer._open_w` (Pelican 4.12.0).
+"""
+
+import hashlib
+import inspect
+
+import pelican
+from pelican.writers import Writer
+
+from possibility.site.output_sync.writer import ChangedOnlyWriter
+
+# The source of Writer._open_w in Pelican 4.12.0, which ChangedOnlyWriter._open_w restates.
+OPEN_W_SHA256 = "69700ea0b4668663b0886011eee71e8b4ea9debd376fe2a2fe322c90ec5aee6d"
+
+
+def test_the_writer_method_output_sync_overrides_is_the_one_it_was_written_for():
+    source = inspect.getsource(Writer._open_w)
+    assert hashlib.sha256(source.encode()).hexdigest() == OPEN_W_SHA256, (
+        f"Pelican {pelican.__version__} changed Writer._open_w: check that "
+        "possibility.site.output_sync.writer.ChangedOnlyWriter._open_w still keeps its rules, "
+        "then record the new source's hash here."
+    )
+    assert inspect.signature(ChangedOnlyWriter._open_w) == inspect.signature(Writer._open_w)
+
+
+def test_the_writer_keeps_the_bookkeeping_output_sync_reads(tmp_path):
+    writer = Writer(str(tmp_path), settings={})
+    assert writer._written_files == set() and writer._overridden_files == set()
