@@ -1,6 +1,6 @@
 """Refuse every file read beside the project: a user's clone has nothing there.
 
-CI's clone happens to have `../shared/` beside it; the project, its tests included, must
+CI's clone happens to have a folder named shared beside it; the project, its tests included, must
 never depend on it. conftest.py installs `guard(forbidden_roots(ROOT))` as an audit hook
 for the whole test run, so an open() or a directory listing of anything in a folder next
 to the project fails with OutsideRead, naming the path.
