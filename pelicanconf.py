@@ -119,6 +119,8 @@ FOOTER_TEXT = "© The Possibility Practice"
 # `invoke audience-import` from Mailchimp's embed code.
 # A signup through the compact footer form (no room for choices) joins these groups:
 SIGNUP_COMPACT_GROUPS = ["Articles"]
+# "See past issues" beside each form links here once the archive page is built (empty: no link).
+SIGNUP_ARCHIVE_URL = ""
 
 # Newsletter (possibility.site.newsletter; every NEWSLETTER_* setting and its default is listed in
 # possibility.core.newsletter.settings and README "Newsletter"). Each build renders every post's

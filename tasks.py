@@ -177,9 +177,11 @@ def audience_import(c, file):
 
     path = _signup_audience_path()
     with _stops_cleanly("audience-import", "\nNothing was changed."):
-        data, changed = import_embed_code(file, path)
+        data, changed, left_out = import_embed_code(file, path)
     print(f"{'Wrote' if changed else 'Unchanged:'} {path}")
     print("\n".join(describe_audience(data)))
+    for line in left_out:  # every input of the embed code the site's form does not offer
+        print(line)
     if any("interest_id" not in g for cat in data["interest_categories"] for g in cat["groups"]):
         print("Next: invoke audience-sync (MAILCHIMP_API_KEY set) records the groups' API ids.")
 

@@ -21,11 +21,12 @@ class OutsideRead(PermissionError):
 def forbidden_roots(project):
     """The folders and files beside `project` (its siblings), as absolute paths.
 
-    None when the project sits at the top of the file system, and never a folder that
-    holds the temporary folder, Python or the home folder.
+    None when the project sits at the top of the file system or right in the temporary
+    folder (where every program keeps its scratch files), and never a folder that holds the
+    temporary folder, Python or the home folder.
     """
     project = Path(project).resolve()
-    if project.parent == Path(project.anchor):
+    if project.parent in (Path(project.anchor), Path(tempfile.gettempdir()).resolve()):
         return ()
     needed = [Path(p).resolve() for p in (tempfile.gettempdir(), sys.prefix, sys.base_prefix,
                                           Path.home())]

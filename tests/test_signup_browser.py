@@ -2,8 +2,11 @@
 
 The site is built with SIGNUP_ENDPOINT pointing at FakeListManage, which speaks like a
 list's ACCOUNT.DC.list-manage.com host: JSONP from /subscribe/post-json (what signup.js
-uses) and an HTML page from /subscribe/post (the plain form without JavaScript). It
-records every request, so the tests assert exactly what a reader's browser sent.
+uses, with a captcha demand for robot@example.com, as a list with reCAPTCHA on answers),
+the hosted signup form at /subscribe, and /subscribe/post (the plain form without
+JavaScript), which sends the browser to the site's thank-you page as Mailchimp does once its
+"Signup thank you page" is set to another URL (README "Signup form"). It records every
+request, so the tests assert exactly what a reader's browser sent.
 """
 
 import http.server
@@ -14,12 +17,13 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from browser_fixtures import StaticServer, axe_violations
+from conftest import ROOT
 from playwright.sync_api import expect
 
 U, LIST_ID, FORM_ID = "8f3b1e2d4c5a6b7c8d9e0f1a2", "7c9e1a4b2d", "00e5c8e1f0"
 HONEYPOT = f"b_{U}_{LIST_ID}"
 TIMEOUT_MS = 1500
-CONFIRM = "check your inbox and click the link in our email to confirm"
+CONFIRM = "Thank you — check your inbox to confirm: click the link in the email"
 SUBSCRIBE = "subscribe/"
 
 MAILCHIMP_ANSWERS = {
@@ -36,7 +40,11 @@ MAILCHIMP_ANSWERS = {
     "blocked@example.com": (
         "0 - This email cannot be added to this list. Please enter a different email address."
     ),
+    "robot@example.com": "captcha",  # the list has reCAPTCHA on
 }
+CAPTCHA = ("Mailchimp wants to check you are not a robot: taking you to its signup page, "
+           "with your address filled in.")
+THANKS = "subscribe/thanks/"
 
 
 class FakeListManage:
@@ -45,6 +53,7 @@ class FakeListManage:
     def __init__(self):
         self.received = []
         self.release = threading.Event()
+        self.after_post = None  # where /subscribe/post sends the browser (None: a page)
         fake = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -53,6 +62,11 @@ class FakeListManage:
 
             def do_GET(self):
                 url = urlsplit(self.path)
+                if url.path == "/subscribe":
+                    fake.received.append(("GET", url.path, parse_qsl(url.query)))
+                    self._send(200, "text/html; charset=utf-8",
+                               "<!doctype html><title>Subscribe</title><h1>Mailchimp</h1>")
+                    return
                 if url.path != "/subscribe/post-json":
                     self._send(404, "text/plain", "Not found")
                     return
@@ -80,6 +94,12 @@ class FakeListManage:
                 body = self.rfile.read(int(self.headers["Content-Length"])).decode()
                 fake.received.append(("POST", f"{url.path}?{url.query}",
                                       parse_qsl(body, keep_blank_values=True)))
+                if fake.after_post:
+                    self.send_response(302)
+                    self.send_header("Location", fake.after_post)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 self._send(200, "text/html; charset=utf-8",
                            "<!doctype html><title>Almost finished...</title>"
                            "<h1>Almost finished...</h1>")
@@ -172,6 +192,9 @@ def test_reader_subscribes_with_the_keyboard_and_stays_on_the_page(signup_site, 
     status = page.locator("#subscribe-signup-status")
     fill_by_keyboard(page, "reader@example.com", "Ada", tick=["Events"])
     expect(status).to_contain_text(CONFIRM)
+    # The message links to the landing page that says the same.
+    link = status.get_by_role("link", name="What happens next")
+    assert link.get_attribute("href") == f"{signup_site.url}/{THANKS}"
     assert sent(fake) == [
         ("u", U), ("id", LIST_ID), ("f_id", FORM_ID),
         ("EMAIL", "reader@example.com"), ("FNAME", "Ada"), ("group[13157][2]", "2"),
@@ -273,3 +296,169 @@ def test_axe_finds_no_violation_in_any_state(signup_site, fake, page_in, scheme)
     fill_by_keyboard(page, "reader@example")
     expect(status).to_contain_text("does not look right")
     assert axe_violations(page) == []
+
+
+def test_without_javascript_the_reader_ends_on_our_thank_you_page(signup_site, fake, page_in):
+    """Mailchimp's "Signup thank you page" set as the README says: the reader lands on ours."""
+    fake.after_post = f"{signup_site.url}/{THANKS}"
+    try:
+        page, _ = open_subscribe_page(page_in, signup_site, java_script_enabled=False)
+        fill_by_keyboard(page, "reader@example.com")
+        page.wait_for_url(f"{signup_site.url}/{THANKS}")
+    finally:
+        fake.after_post = None
+    assert page.locator("h1").text_content() == "Thank you — check your inbox to confirm"
+    [(method, _, sent_fields)] = fake.received
+    assert method == "POST" and ("EMAIL", "reader@example.com") in sent_fields
+
+
+def open_with_paused_timers(page_in, site, url=SUBSCRIBE, **options):
+    """A page whose timers run only when the test says (Playwright's clock): what the page
+    shows before its own delayed steps is checked without racing them, and without sleeping."""
+    page = page_in(**options)
+    page.clock.install()
+    page.goto(f"{site.url}/{url}", wait_until="load")
+    return page
+
+
+def test_a_captcha_demand_takes_the_reader_to_mailchimps_form_filled_in(signup_site, fake,
+                                                                        page_in):
+    page = open_with_paused_timers(page_in, signup_site)
+    hosted_requests = []
+    page.on("request", lambda r: r.url.startswith(f"{fake.url}/subscribe?")
+            and hosted_requests.append(r.url))
+    status = page.locator("#subscribe-signup-status")
+    fill_by_keyboard(page, "robot@example.com", "Ada", tick=["Articles", "Events"])
+    # The reader is told why, with a link, before the page changes.
+    expect(status).to_contain_text(CAPTCHA)
+    assert hosted_requests == []
+    hosted = (f"{fake.url}/subscribe?u={U}&id={LIST_ID}&EMAIL=robot%40example.com&FNAME=Ada"
+              "&group%5B13157%5D%5B1%5D=1&group%5B13157%5D%5B2%5D=2")
+    link = status.get_by_role("link", name="Go to Mailchimp's signup page now")
+    assert link.get_attribute("href") == hosted
+    assert page.evaluate("document.activeElement.id") == "subscribe-signup-status"
+    assert "error" not in status.get_attribute("class")
+    # Time to read or hear the message: the page stays a few seconds, then goes on its own.
+    page.clock.run_for(3000)
+    assert page.url == f"{signup_site.url}/{SUBSCRIBE}"
+    expect(status).to_contain_text(CAPTCHA)
+    page.clock.run_for(1000)
+    page.wait_for_url(hosted)
+    assert hosted_requests == [hosted]
+    assert page.locator("h1").text_content() == "Mailchimp"
+    [_, (method, path, query)] = fake.received
+    assert (method, path) == ("GET", "/subscribe")
+    assert query == [("u", U), ("id", LIST_ID), ("EMAIL", "robot@example.com"), ("FNAME", "Ada"),
+                     ("group[13157][1]", "1"), ("group[13157][2]", "2")]
+    # Back on the site (from the back/forward cache or not), the form is usable again.
+    page.go_back(wait_until="load")
+    expect(page.locator("#subscribe-signup-status")).to_have_text("")
+    expect(page.locator("button[type=submit]")).to_be_enabled()
+
+
+def test_a_captcha_from_the_footer_form_keeps_its_default_group(signup_site, fake, page_in):
+    page = page_in()
+    page.goto(f"{signup_site.url}/about/", wait_until="load")
+    page.locator("#footer-signup-EMAIL").fill("robot@example.com")
+    with page.expect_request(f"{fake.url}/subscribe?**") as request:
+        page.locator("#footer-signup-EMAIL").press("Enter")
+        expect(page.locator("#footer-signup-status")).to_contain_text(CAPTCHA)
+    assert request.value.url == (f"{fake.url}/subscribe?u={U}&id={LIST_ID}"
+                                 "&EMAIL=robot%40example.com&group%5B13157%5D%5B1%5D=1")
+
+
+# The landing pages and what the page looks like while it hands over to Mailchimp
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("url", [THANKS, "subscribe/confirmed/"])
+def test_axe_finds_no_violation_on_the_landing_pages(signup_site, page_in, scheme, url):
+    page = page_in(color_scheme=scheme)
+    response = page.goto(f"{signup_site.url}/{url}", wait_until="load")
+    assert response.status == 200
+    assert axe_violations(page) == []
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_axe_finds_no_violation_while_handing_over_to_mailchimp(signup_site, fake, page_in,
+                                                                 scheme):
+    page = open_with_paused_timers(page_in, signup_site, color_scheme=scheme)
+    fill_by_keyboard(page, "robot@example.com")
+    expect(page.locator("#subscribe-signup-status")).to_contain_text(CAPTCHA)
+    assert axe_violations(page) == []  # the page stays: its timer is paused
+    assert page.url == f"{signup_site.url}/{SUBSCRIBE}"
+
+
+# An EU list: its consent fields are shown and sent
+
+
+@pytest.fixture(scope="module")
+def consent_site(tmp_path_factory):
+    """The production build with the audience of an EU list (GDPR fields), served."""
+    from conftest import Site
+
+    from possibility.core.signup.audience_file import import_embed_code
+
+    fake = FakeListManage()
+    built = Site(tmp_path_factory.mktemp("consent"))
+    (built.content / "audience.json").unlink()
+    import_embed_code(ROOT / "tests" / "fixtures" / "embed" / "eu_gdpr.html",
+                      built.content / "audience.json")
+    built.output.mkdir()
+    with StaticServer(built.output) as server:
+        built.build(SITEURL=server.url, SIGNUP_ENDPOINT=fake.url, SIGNUP_TIMEOUT_MS=TIMEOUT_MS)
+        built.url = server.url
+        built.fake = fake
+        yield built
+    fake.close()
+
+
+@pytest.fixture
+def consent_fake(consent_site):
+    consent_site.fake.received.clear()
+    return consent_site.fake
+
+
+def test_the_consent_checkbox_is_sent_with_the_signup(consent_site, consent_fake, page_in):
+    page, _ = open_subscribe_page(page_in, consent_site)
+    consent = page.get_by_role("group", name="Marketing Permissions")
+    expect(consent).to_contain_text("We use Mailchimp as our marketing platform.")
+    page.locator("#subscribe-signup-EMAIL").fill("reader@example.eu")
+    consent.get_by_label("Email", exact=True).check()
+    page.locator("#subscribe-signup-EMAIL").press("Enter")
+    expect(page.locator("#subscribe-signup-status")).to_contain_text(CONFIRM)
+    assert sent(consent_fake) == [
+        ("u", U), ("id", LIST_ID), ("f_id", FORM_ID), ("EMAIL", "reader@example.eu"),
+        ("FNAME", ""), ("gdpr[41031]", "Y"), (HONEYPOT, ""),
+    ]
+
+
+def test_the_consent_checkbox_is_sent_without_javascript(consent_site, consent_fake, page_in):
+    page, _ = open_subscribe_page(page_in, consent_site, java_script_enabled=False)
+    page.locator("#subscribe-signup-EMAIL").fill("reader@example.eu")
+    page.get_by_role("group", name="Marketing Permissions").get_by_label(
+        "Customized Online Advertising").check()
+    page.locator("#subscribe-signup-EMAIL").press("Enter")
+    page.wait_for_url(f"{consent_fake.url}/**")
+    [(method, _, fields)] = consent_fake.received
+    assert method == "POST"
+    assert ("gdpr[41039]", "Y") in fields and not [f for f in fields if f[0] == "gdpr[41031]"]
+
+
+def test_the_footer_form_sends_consent_too(consent_site, consent_fake, page_in):
+    page = page_in()
+    page.goto(f"{consent_site.url}/about/", wait_until="load")
+    footer = page.locator("form.signup-compact")
+    footer.get_by_label("Email", exact=True).check()
+    page.locator("#footer-signup-EMAIL").fill("reader@example.eu")
+    page.locator("#footer-signup-EMAIL").press("Enter")
+    expect(page.locator("#footer-signup-status")).to_contain_text(CONFIRM)
+    assert ("gdpr[41031]", "Y") in sent(consent_fake)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_axe_finds_no_violation_in_the_consent_form(consent_site, page_in, scheme):
+    for url in ("subscribe/", "about/"):
+        page = page_in(color_scheme=scheme)
+        page.goto(f"{consent_site.url}/{url}", wait_until="load")
+        assert axe_violations(page) == []

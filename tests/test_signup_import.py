@@ -1,6 +1,10 @@
-"""The embed-code importer and the audience file it writes (possibility.site.signup)."""
+"""The embed-code importer and the audience file it writes (possibility.core.signup)."""
 
 import json
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,7 +16,11 @@ from possibility.core.signup.audience_file import (
     read_audience,
     write_audience,
 )
-from possibility.core.signup.embed_import import EmbedCodeError, parse_embed_code
+from possibility.core.signup.embed_import import (
+    EmbedCodeError,
+    parse_embed_code,
+    read_embed_code,
+)
 
 EMBED = Path(__file__).parent / "fixtures" / "embed"
 U, LIST_ID, FORM_ID = "8f3b1e2d4c5a6b7c8d9e0f1a2", "7c9e1a4b2d", "00e5c8e1f0"
@@ -126,12 +134,14 @@ def test_bad_or_unrelated_html_gets_a_clear_error(html, says):
 
 def test_import_writes_the_audience_file(tmp_path):
     target = tmp_path / "content" / "audience.json"
-    data, changed = import_embed_code(EMBED / "classic.html", target)
+    data, changed, left_out = import_embed_code(EMBED / "classic.html", target)
     assert changed
     assert json.loads(target.read_text(encoding="utf-8")) == data == read_audience(target)
     assert import_embed_code(EMBED / "classic.html", target)[1] is False
     assert "I would like to receive: (checkboxes) Articles, Events, Executive Coaching Group" in (
         describe_audience(data))
+    assert left_out == ()
+    assert "marketing_permissions" not in data  # a list without GDPR fields: format unchanged
 
 
 @pytest.mark.parametrize(
@@ -149,13 +159,13 @@ def test_a_failed_import_changes_nothing(tmp_path, bad):
 
 def test_reimport_keeps_the_api_ids_of_groups_that_still_exist(tmp_path):
     target = tmp_path / "audience.json"
-    data, _ = import_embed_code(EMBED / "classic.html", target)
+    data, _, _ = import_embed_code(EMBED / "classic.html", target)
     category = data["interest_categories"][0]
     category["category_id"] = "b6e1f3c2a9"
     category["groups"][0]["interest_id"] = "3f9a1c7e52"
     data["double_optin"] = False
     write_audience(target, data)
-    again, changed = import_embed_code(EMBED / "list_manage1_host.html", target)
+    again, changed, _ = import_embed_code(EMBED / "list_manage1_host.html", target)
     assert changed
     assert again["interest_categories"][0]["category_id"] == "b6e1f3c2a9"
     assert again["interest_categories"][0]["groups"][0]["interest_id"] == "3f9a1c7e52"
@@ -187,3 +197,147 @@ def test_the_committed_audience_file_is_valid_and_fully_synced():
     groups = [g for c in data["interest_categories"] for g in c["groups"]]
     assert {g["name"] for g in groups} >= {"Articles", "Events", "Executive Coaching Group"}
     assert all(len(g["interest_id"]) == 10 for g in groups)
+
+
+# An EU list: GDPR marketing permissions, and inputs the form does not offer
+
+CONSENT = {
+    "title": "Marketing Permissions",
+    "intro": [[{"text": (
+        "The Possibility Practice will use the information you provide on this form to be in "
+        "touch with you and to provide updates and marketing. Please let us know all the ways "
+        "you would like to hear from us:")}]],
+    "permissions": [
+        {"field": "gdpr[41031]", "label": "Email", "value": "Y"},
+        {"field": "gdpr[41039]", "label": "Customized Online Advertising", "value": "Y"},
+    ],
+    "notes": [
+        [
+            {"text": "You can change your mind at any time by clicking the unsubscribe link in "
+                     "the footer of any email you receive from us, or by contacting us at "},
+            {"text": "hello@thepossibilitypractice.com",
+             "href": "mailto:hello@thepossibilitypractice.com"},
+            {"text": ". We will treat your information with respect. For more information "
+                     "about our privacy practices please visit our website. By clicking below, "
+                     "you agree that we may process your information in accordance with these "
+                     "terms."},
+        ],
+        [
+            {"text": "We use Mailchimp as our marketing platform. By clicking below to "
+                     "subscribe, you acknowledge that your information will be transferred to "
+                     "Mailchimp for processing. "},
+            {"text": "Learn more", "href": "https://mailchimp.com/legal/terms"},
+            {"text": " about Mailchimp's privacy practices."},
+        ],
+    ],
+}
+EU_LEFT_OUT = (
+    "left out: <input name=BIRTHDAY[month]>: not a field this form knows",
+    "left out: <input name=BIRTHDAY[day]>: not a field this form knows",
+    "left out: <input name=tags>: not a field this form knows",
+)
+
+
+def test_gdpr_marketing_permissions_are_imported_with_the_lists_own_wording():
+    embed = read_embed_code((EMBED / "eu_gdpr.html").read_text(encoding="utf-8"))
+    assert embed.data["marketing_permissions"] == CONSENT
+    # The rest of the form is read as before.
+    classic = parse("classic.html")
+    assert {k: v for k, v in embed.data.items() if k != "marketing_permissions"} == classic
+    assert embed.left_out == EU_LEFT_OUT
+
+
+def test_import_writes_the_permissions_to_the_audience_file(tmp_path):
+    target = tmp_path / "audience.json"
+    data, changed, left_out = import_embed_code(EMBED / "eu_gdpr.html", target)
+    assert changed and left_out == EU_LEFT_OUT
+    written = json.loads(target.read_text(encoding="utf-8"))
+    assert written["marketing_permissions"] == CONSENT
+    assert read_audience(target) == written == data
+    assert "Marketing Permissions (GDPR): Email (gdpr[41031]), Customized Online Advertising " \
+           "(gdpr[41039])" in describe_audience(data)
+    # Re-importing the form without GDPR fields removes them.
+    data, changed, _ = import_embed_code(EMBED / "classic.html", target)
+    assert changed and "marketing_permissions" not in read_audience(target)
+
+
+def test_every_input_the_form_does_not_offer_is_reported_by_name():
+    action = "https://a.us1.list-manage.com/subscribe/post?u=abc&amp;id=def"
+    html = f"""<form action="{action}" method="post">
+      <label for="e">Email</label><input type="email" name="EMAIL" id="e">
+      <input type="text" name="ADDRESS[addr1]"><input type="text" name="ADDRESS[city]">
+      <select name="ADDRESS[country]"><option value="164">USA</option></select>
+      <select name="MMERGE3"><option value="Coach">Coach</option></select>
+      <input type="radio" name="MMERGE5" value="A"><input type="radio" name="MMERGE5" value="B">
+      <textarea name="MMERGE6"></textarea>
+      <input type="hidden" name="group[13157][1]" value="1">
+      <input type="hidden" name="EMAILTYPE" value="html">
+      <input type="checkbox" name="MMERGE7" value="yes">
+      <input type="text" name="b_abc_def" tabindex="-1">
+      <input type="text" placeholder="no name is never sent">
+      <input type="submit" name="subscribe" value="Subscribe"></form>"""
+    embed = read_embed_code(html)
+    assert [f["name"] for f in embed.data["fields"]] == ["EMAIL"]
+    assert embed.left_out == tuple(
+        f"left out: <{tag} name={name}>: not a field this form knows" for tag, name in [
+            ("input", "ADDRESS[addr1]"), ("input", "ADDRESS[city]"),
+            ("select", "ADDRESS[country]"), ("select", "MMERGE3"), ("input", "MMERGE5"),
+            ("textarea", "MMERGE6"), ("input", "group[13157][1]"), ("input", "EMAILTYPE"),
+            ("input", "MMERGE7"),
+        ]
+    )
+
+
+def test_consent_paragraphs_keep_only_links_that_leave_the_site_safely():
+    html = (EMBED / "eu_gdpr.html").read_text(encoding="utf-8").replace(
+        "<p>You can change", '<p><a href="/privacy/">Our privacy policy</a> and '
+        '<a href="javascript:void(0)">this</a>. <strong>You</strong> can<br>change', 1)
+    notes = parse_embed_code(html)["marketing_permissions"]["notes"][0]
+    assert notes[0] == {"text": "Our privacy policy and this. You can change your mind at any "
+                                "time by clicking the unsubscribe link in the footer of any "
+                                "email you receive from us, or by contacting us at "}
+
+
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        (lambda c: c.update(permissions=[]), "marketing_permissions"),
+        (lambda c: c["permissions"][0].update(field="EMAIL"), "gdpr[ID]"),
+        (lambda c: c["permissions"][0].pop("label"), "label"),
+        (lambda c: c["notes"][1][1].update(href="javascript:alert(1)"), "href"),
+        (lambda c: c.update(intro="Some words"), "paragraphs"),
+    ],
+)
+def test_damaged_permissions_in_the_audience_file_are_caught(tmp_path, change, says):
+    target = tmp_path / "audience.json"
+    data, _, _ = import_embed_code(EMBED / "eu_gdpr.html", target)
+    change(data["marketing_permissions"])
+    target.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(AudienceFileError) as error:
+        read_audience(target)
+    assert says in str(error.value) and "invoke audience-import" in str(error.value)
+
+
+def test_the_import_task_prints_what_it_left_out(tmp_path):
+    """`invoke audience-import FILE` in a copy of the project: the report lines are printed."""
+    root = Path(__file__).parent.parent
+    project = tmp_path / "project"
+    project.mkdir()
+    for name in ("tasks.py", "pelicanconf.py", "publishconf.py"):
+        shutil.copy(root / name, project / name)
+    shutil.copytree(root / "theme", project / "theme")
+    shutil.copytree(root / "content", project / "content",
+                    ignore=shutil.ignore_patterns("newsletter-ledger.json*", "posts", "pages"))
+    done = subprocess.run(
+        [sys.executable, "-m", "invoke", "audience-import", str(EMBED / "eu_gdpr.html")],
+        cwd=project, capture_output=True, text=True, stdin=subprocess.DEVNULL, check=False,
+        env={k: v for k, v in os.environ.items() if not k.startswith("SITEURL")},
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    assert [line for line in lines if line.startswith("left out:")] == list(EU_LEFT_OUT)
+    assert any(line.startswith("Marketing Permissions (GDPR): Email") for line in lines)
+    written = read_audience(project / "content" / "audience.json")
+    assert written["marketing_permissions"] == CONSENT
+    # The ids audience-sync recorded for the same list are kept.
+    assert written["interest_categories"][0]["groups"][0]["interest_id"] == "3f9a1c7e52"

@@ -90,3 +90,84 @@ def test_texts_can_be_replaced_one_by_one():
     texts = read_settings({"PATH": "c", "SIGNUP_TEXTS": {"button": "Count me in"}}).texts
     assert texts["button"] == "Count me in"
     assert texts["heading"] == DEFAULT_TEXTS["heading"]
+
+
+def test_the_empty_choice_line_goes_under_the_first_set_of_checkboxes_only():
+    texts = read_settings({"PATH": "c"}).texts
+    assert texts["empty_choice"] == "Tick nothing to get every article."
+    radio = {"group_id": "1", "title": "How often?", "type": "radio", "groups": [
+        {"name": "Weekly", "field": "group[1]", "value": "1"}]}
+    second = {**AUDIENCE["interest_categories"][0], "title": "Also:"}
+    audience = {**AUDIENCE, "interest_categories": [radio, *AUDIENCE["interest_categories"],
+                                                    second]}
+    categories = form_context(audience, read_settings({"PATH": "c"}))["categories"]
+    assert [c["hint"] for c in categories] == ["", "Tick nothing to get every article.", ""]
+    quiet = read_settings({"PATH": "c", "SIGNUP_TEXTS": {"empty_choice": ""}})
+    assert [c["hint"] for c in form_context(AUDIENCE, quiet)["categories"]] == [""]
+    mine = read_settings({"PATH": "c", "SIGNUP_TEXTS": {"empty_choice": "None ticked: all."}})
+    assert form_context(AUDIENCE, mine)["categories"][0]["hint"] == "None ticked: all."
+
+
+def test_a_captcha_sends_the_reader_to_the_lists_hosted_form():
+    form = form_context(AUDIENCE, read_settings({"PATH": "c"}))
+    assert form["hosted"] == (
+        "https://thepossibilitypractice.us21.list-manage.com/subscribe"
+        "?u=8f3b1e2d4c5a6b7c8d9e0f1a2&id=7c9e1a4b2d"
+    )
+    local = read_settings({"PATH": "c", "SIGNUP_ENDPOINT": "http://127.0.0.1:8123"})
+    assert form_context(AUDIENCE, local)["hosted"].startswith("http://127.0.0.1:8123/subscribe?u=")
+    assert "not a robot" in local.texts["captcha"]
+
+
+@pytest.mark.parametrize(
+    ("setting", "recorded", "page"),
+    [(None, True, "subscribe/thanks/"), (None, False, "subscribe/confirmed/"),
+     (False, True, "subscribe/confirmed/")],
+)
+def test_the_message_after_a_signup_links_to_the_landing_page_that_says_the_same(
+    setting, recorded, page
+):
+    settings = read_settings({"PATH": "c", "SIGNUP_DOUBLE_OPT_IN": setting})
+    form = form_context({**AUDIENCE, "double_optin": recorded}, settings)
+    assert form["next"] == {"url": page, "on_site": True}
+    wording = {"subscribe/thanks/": "Thank you — check your inbox to confirm",
+               "subscribe/confirmed/": "You're confirmed"}[page]
+    assert form["success"].startswith(wording)
+
+
+@pytest.mark.parametrize(
+    ("value", "link"),
+    [
+        ("newsletter/archive/", "newsletter/archive/"),
+        ("/issues/", "issues/"),
+        ("https://us21.campaign-archive.com/home/?u=8f3b&id=7c9e",
+         "https://us21.campaign-archive.com/home/?u=8f3b&id=7c9e"),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_the_archive_link_setting(value, link):
+    assert read_settings({"PATH": "c"}).archive_url == "newsletter/archive/"
+    assert read_settings({"PATH": "c", "SIGNUP_ARCHIVE_URL": value}).archive_url == link
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("SIGNUP_ARCHIVE_URL", "ftp://host/x/"), ("SIGNUP_ARCHIVE_URL", "past issues/"),
+     ("SIGNUP_THANKS_URL", ""), ("SIGNUP_CONFIRMED_URL", 7)],
+)
+def test_a_wrong_link_setting_is_named(name, value):
+    with pytest.raises(SignupSettingsError, match=name):
+        read_settings({"PATH": "c", name: value})
+
+
+def test_the_landing_pages_the_build_looks_for():
+    from possibility.site.signup import missing_landing_pages
+
+    settings = {"PATH": "c"}
+    assert missing_landing_pages(settings, {"subscribe/thanks/", "subscribe/confirmed/"}) == []
+    assert missing_landing_pages(settings, {"subscribe/thanks/"}) == [
+        ("SIGNUP_CONFIRMED_URL", "subscribe/confirmed/")]
+    elsewhere = {**settings, "SIGNUP_THANKS_URL": "https://example.org/thanks/"}
+    assert missing_landing_pages(elsewhere, set()) == [
+        ("SIGNUP_CONFIRMED_URL", "subscribe/confirmed/")]

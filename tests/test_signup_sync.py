@@ -33,7 +33,7 @@ def no_wait(seconds):
 def audience_file(tmp_path):
     """The audience file imported from the classic embed code, for the server's list."""
     path = tmp_path / "content" / "audience.json"
-    data, _ = import_embed_code(EMBED / "classic.html", path)
+    data, _, _ = import_embed_code(EMBED / "classic.html", path)
     return path
 
 

@@ -2,7 +2,11 @@
    Each form[data-signup] posts to Mailchimp as a plain form when JavaScript is off. Here it
    is sent instead to Mailchimp's post-json endpoint as JSONP (Mailchimp offers no CORS), and
    the answer is told to the reader in plain words through the form's aria-live status.
-   Nothing is requested from Mailchimp before the reader submits. No dependencies. */
+   Nothing is requested from Mailchimp before the reader submits. No dependencies.
+   A signup is followed by a link to the site's own landing page (data-next), which says
+   the same as the message. When Mailchimp demands a captcha (its reCAPTCHA setting), the
+   reader is told why and, after a moment to hear it, taken to Mailchimp's hosted form
+   (data-hosted) with the address and choices filled in; a link lets them go at once. */
 (function () {
   "use strict";
   if (!window.FormData || !window.URLSearchParams) return; // the plain POST still works
@@ -16,6 +20,7 @@
     unknown: "Sorry, that did not work. Please try again."
   };
   var calls = 0;
+  var CAPTCHA_DELAY_MS = 4000; // time to read (or hear) why the page is about to change
 
   /* Mailchimp's message (HTML, often prefixed "0 - ") as a reader-friendly sentence. */
   function explain(msg) {
@@ -55,11 +60,37 @@
     var button = form.querySelector("[type=submit]");
     var email = form.elements.EMAIL;
     var sending = false;
+    var handedOver = false; // on the way to Mailchimp's hosted form (a captcha demand)
 
-    function show(text, kind) {
+    function show(text, kind, href, linkText) {
       status.textContent = text;
+      if (href && linkText) {
+        var link = document.createElement("a");
+        link.href = href;
+        link.textContent = linkText;
+        status.append(" ", link);
+      }
       status.className = "status" + (kind ? " " + kind : "");
     }
+
+    /* Mailchimp's hosted form with what the reader typed and ticked (not the bot trap). */
+    function hostedForm() {
+      var trap = form.querySelector(".signup-trap input");
+      var query = new URLSearchParams();
+      new FormData(form).forEach(function (value, name) {
+        if (value !== "" && (!trap || name !== trap.name)) query.append(name, value);
+      });
+      return form.dataset.hosted + "&" + query.toString();
+    }
+
+    /* Back from Mailchimp's form (the page kept in the back/forward cache): usable again. */
+    window.addEventListener("pageshow", function (event) {
+      if (!event.persisted || !handedOver) return;
+      handedOver = false;
+      sending = false;
+      button.disabled = false;
+      show("");
+    });
 
     form.addEventListener("submit", function (event) {
       event.preventDefault();
@@ -74,8 +105,18 @@
       var url = form.action.replace("/subscribe/post?", "/subscribe/post-json?") + "&" + query;
       jsonp(url, Number(form.dataset.timeout) || 10000, function (result) {
         var answer;
+        if (result.data && result.data.result === "error" && form.dataset.hosted
+            && /captcha/i.test(String(result.data.msg))) {
+          var hosted = hostedForm();
+          form.removeAttribute("aria-busy"); // still sending: the button stays disabled
+          show(form.dataset.captcha, "", hosted, form.dataset.captchaLink);
+          status.focus();
+          handedOver = true;
+          setTimeout(function () { window.location.assign(hosted); }, CAPTCHA_DELAY_MS);
+          return;
+        }
         if (result.data && result.data.result === "success") {
-          answer = { text: form.dataset.success || result.data.msg };
+          answer = { text: form.dataset.success || result.data.msg, next: form.dataset.next };
         } else if (result.data) {
           answer = explain(result.data.msg);
         } else {
@@ -84,7 +125,8 @@
         sending = false;
         button.disabled = false;
         form.removeAttribute("aria-busy");
-        show(answer.text, answer.error ? "error" : "success");
+        show(answer.text, answer.error ? "error" : "success", answer.next,
+          form.dataset.nextText);
         if (answer.email) {
           email.setAttribute("aria-invalid", "true");
           email.setAttribute("aria-describedby", status.id);

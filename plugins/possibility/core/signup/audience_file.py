@@ -7,11 +7,14 @@ files, so it never becomes a page.
 """
 
 import json
+import re
 from pathlib import Path
+from typing import NamedTuple
+from urllib.parse import urlsplit
 
 from possibility.common import PossibilityError, same_bytes, write_atomically
 
-from .embed_import import FORMAT, TEXT_TYPES, parse_embed_code
+from .embed_import import FORMAT, LINK_SCHEMES, PERMISSIONS, TEXT_TYPES, read_embed_code
 
 REPAIR = "re-create it with `invoke audience-import EMBED_CODE_FILE`"
 
@@ -20,19 +23,30 @@ class AudienceFileError(PossibilityError, ValueError):
     """The audience file cannot be used; the message names the file and the fix."""
 
 
+class AudienceImport(NamedTuple):
+    """What `import_embed_code` did: the data written, whether the file changed, and a
+    "left out: <input name=X>: ..." line for each input of the embed code the form does
+    not offer (the author must hear of every one)."""
+
+    data: dict
+    changed: bool
+    left_out: tuple = ()
+
+
 def import_embed_code(embed_file, audience_path):
     """Read Mailchimp embed code from `embed_file` and write the audience file from it.
 
     Nothing is written unless the code parses (EmbedCodeError otherwise). Ids recorded by
     an earlier `audience-sync` for the same list are kept for groups that still exist by
     name, so re-importing an unchanged form changes nothing.
-    Returns (data, changed).
+    Returns an AudienceImport (data, changed, left_out).
     """
     try:
         html = Path(embed_file).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise AudienceFileError(f"cannot read the embed code in {embed_file}: {exc}") from None
-    data = parse_embed_code(html)
+    embed = read_embed_code(html)
+    data = embed.data
     audience_path = Path(audience_path)
     if audience_path.is_file():
         try:
@@ -41,7 +55,7 @@ def import_embed_code(embed_file, audience_path):
             previous = None
         if previous and previous["list_id"] == data["list_id"]:
             _keep_synced_ids(data, previous)
-    return data, write_audience(audience_path, data)
+    return AudienceImport(data, write_audience(audience_path, data), embed.left_out)
 
 
 def _keep_synced_ids(data, previous):
@@ -126,7 +140,51 @@ def audience_problems(data):
                 f"interest category {category['title']!r} has type {category.get('type')!r}, "
                 "not checkboxes, radio or dropdown"
             )
+    if PERMISSIONS in data:
+        problems += _permission_problems(data[PERMISSIONS])
     return problems
+
+
+_PERMISSION_FIELD = re.compile(r"^gdpr\[\w+\]$")
+_PERMISSION_SHAPE = (
+    f"{PERMISSIONS!r} must be {{title, intro, permissions, notes}}: permissions a list of "
+    "{field: 'gdpr[ID]', label, value}, intro and notes lists of paragraphs, each a list of "
+    "{text} or {text, href} runs"
+)
+
+
+def _permission_problems(block):
+    """What is wrong with the marketing permissions (GDPR) part of the audience data."""
+    if not isinstance(block, dict) or not isinstance(block.get("permissions"), list) \
+            or not block["permissions"]:
+        return [_PERMISSION_SHAPE]
+    if block.get("title") is not None and not isinstance(block["title"], str):
+        return [_PERMISSION_SHAPE]
+    for permission in block["permissions"]:
+        if not isinstance(permission, dict) or not all(
+            isinstance(permission.get(key), str) and permission[key]
+            for key in ("field", "label", "value")
+        ) or not _PERMISSION_FIELD.match(permission["field"]):
+            return [_PERMISSION_SHAPE]
+    for key in ("intro", "notes"):
+        paragraphs = block.get(key, [])
+        if not isinstance(paragraphs, list) or not all(
+            isinstance(paragraph, list) and all(_is_run(run) for run in paragraph)
+            for paragraph in paragraphs
+        ):
+            return [_PERMISSION_SHAPE]
+    return []
+
+
+def _is_run(run):
+    if not isinstance(run, dict) or not isinstance(run.get("text"), str) or not run["text"]:
+        return False
+    if set(run) - {"text", "href"}:
+        return False
+    href = run.get("href")
+    return href is None or (
+        isinstance(href, str) and urlsplit(href).scheme.lower() in LINK_SCHEMES
+    )
 
 
 def write_audience(path, data):
@@ -157,4 +215,8 @@ def describe_audience(data):
         lines.append(f"{category['title']} ({category['type']}) {groups}")
     if not data["interest_categories"]:
         lines.append("No interest groups.")
+    block = data.get(PERMISSIONS)
+    if block:
+        labels = ", ".join(f"{p['label']} ({p['field']})" for p in block["permissions"])
+        lines.append(f"{block.get('title') or 'Marketing permissions'} (GDPR): {labels}")
     return lines

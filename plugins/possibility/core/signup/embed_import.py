@@ -3,11 +3,14 @@
 Pure: HTML text in, a plain dict out (the content of the audience file), so the author
 never copies ids by hand and a wrong paste is caught before anything is written.
 Understands the classic, condensed and unstyled embedded forms of every vintage
-(with or without `f_id`, `list-manageN.com` hosts) and checkbox, radio and dropdown
-interest groups.
+(with or without `f_id`, `list-manageN.com` hosts), checkbox, radio and dropdown
+interest groups, and an EU list's GDPR marketing permissions (`gdpr[ID]` checkboxes with
+their heading and paragraphs). Every other input is named in the import's `left_out`
+lines, never dropped silently.
 """
 
 import re
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlsplit
 
@@ -19,6 +22,9 @@ _HOST = re.compile(r"^(?P<account>[a-z0-9][a-z0-9-]*)\.(?P<dc>[a-z]+\d+)\.list-m
 _HEX = re.compile(r"^[0-9a-f]+$")
 _GROUP = re.compile(r"^group\[(?P<id>\d+)\](?:\[(?P<bit>\d+)\])?$")
 _MERGE_TAG = re.compile(r"^[A-Z][A-Z0-9_]*$")
+_GDPR = re.compile(r"^gdpr\[(?P<id>\w+)\]$")
+PERMISSIONS = "marketing_permissions"
+LINK_SCHEMES = ("http", "https", "mailto")
 TEXT_TYPES = ("email", "text", "tel", "url", "number")
 _VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
          "track", "wbr"}
@@ -31,6 +37,16 @@ HOW_TO_GET_IT = (
 
 class EmbedCodeError(PossibilityError, ValueError):
     """The HTML is not a usable Mailchimp embedded signup form; the message says why."""
+
+
+@dataclass(frozen=True)
+class EmbedImport:
+    """What the embed code gave: the audience `data`, and a `left_out` line for each input
+    the site's form does not offer ("left out: <input name=X>: not a field this form
+    knows"), in form order."""
+
+    data: dict
+    left_out: tuple = ()
 
 
 class _Node:
@@ -98,6 +114,14 @@ def parse_embed_code(html):
     Raises EmbedCodeError, naming what is missing or wrong, when `html` is not the embed
     code of a Mailchimp signup form.
     """
+    return read_embed_code(html).data
+
+
+def read_embed_code(html):
+    """The EmbedImport of Mailchimp embed code: the audience data and what was left out.
+
+    Raises EmbedCodeError as parse_embed_code does.
+    """
     if not html or not html.strip():
         raise EmbedCodeError(f"the file is empty. {HOW_TO_GET_IT}")
     builder = _TreeBuilder()
@@ -119,13 +143,17 @@ def parse_embed_code(html):
          if node.attrs.get("name", "").startswith("b_")),
         f"b_{action['u']}_{action['list_id']}",
     )
-    return {
+    data = {
         "format": FORMAT,
         **action,
         "honeypot": honeypot,
         "fields": fields,
         "interest_categories": _interest_categories(form, labels),
     }
+    permissions = _marketing_permissions(form, labels)
+    if permissions:
+        data[PERMISSIONS] = permissions
+    return EmbedImport(data, tuple(_left_out(form, data)))
 
 
 def _find_signup_form(root, scripts):
@@ -257,3 +285,135 @@ def _category_title(group_id, node, labels):
         f"the interest category group[{group_id}] has no title (the <strong> text Mailchimp "
         "puts above its choices)"
     )
+
+
+def _marketing_permissions(form, labels):
+    """An EU list's GDPR block: its heading, the paragraphs before and after the checkboxes
+    (the legal text included) and one {field, label, value} per `gdpr[ID]` checkbox; None
+    when the form has none.
+
+    Paragraphs keep their words and links: a list of runs, {"text"} or {"text", "href"}
+    (absolute http(s) and mailto links only; any other link keeps its words, not its href).
+    """
+    inputs = [
+        node for node in form.iter("input")
+        if _GDPR.match(node.attrs.get("name", ""))
+        and node.attrs.get("type", "").lower() == "checkbox"
+    ]
+    if not inputs:
+        return None
+    block = next((node for node in form.iter() if node.attrs.get("id") == "mergeRow-gdpr"), None)
+    permissions = []
+    for node in inputs:
+        name = node.attrs["name"]
+        if any(p["field"] == name for p in permissions):
+            continue
+        label = _enclosing_label(node) or labels.get(node.attrs.get("id"), "")
+        if not label:
+            raise EmbedCodeError(f"the marketing permission {name!r} has no label")
+        permissions.append({"field": name, "label": label, "value": node.attrs.get("value") or "Y"})
+    intro, notes = [], []
+    title = None
+    if block is not None:
+        first_input = inputs[0]
+        for node in block.iter():
+            if node.tag == "label" and "for" not in node.attrs and not any(node.iter("input")):
+                title = title or node.text() or None
+            elif node.tag == "p" and not _inside(node, "p"):
+                paragraph = _runs(node)
+                if paragraph:
+                    (notes if _follows(first_input, node, block) else intro).append(paragraph)
+    return {"title": title, "intro": intro, "permissions": permissions, "notes": notes}
+
+
+def _enclosing_label(node):
+    parent = node.parent
+    while parent is not None and parent.tag != "form":
+        if parent.tag == "label":
+            return parent.text()
+        parent = parent.parent
+    return ""
+
+
+def _inside(node, tag):
+    parent = node.parent
+    while parent is not None:
+        if parent.tag == tag:
+            return True
+        parent = parent.parent
+    return False
+
+
+def _follows(first, node, block):
+    """True when `node` comes after `first` in document order within `block`."""
+    for candidate in block.iter():
+        if candidate is first:
+            return True
+        if candidate is node:
+            return False
+    return False
+
+
+def _runs(paragraph):
+    """The paragraph's words as runs: {"text"} and {"text", "href"} for links."""
+    runs = []
+
+    def walk(node):
+        for child in node.children:
+            if isinstance(child, str):
+                runs.append({"text": child})
+            elif child.tag in ("script", "style"):
+                continue
+            elif child.tag == "br":
+                runs.append({"text": " "})
+            elif child.tag == "a":
+                text = child.text()
+                href = child.attrs.get("href", "").strip()
+                if text and urlsplit(href).scheme.lower() in LINK_SCHEMES:
+                    runs.append({"text": text, "href": href})
+                else:
+                    runs.append({"text": text})
+            else:
+                walk(child)
+
+    walk(paragraph)
+    merged = []
+    for run in runs:
+        if merged and "href" not in run and "href" not in merged[-1]:
+            merged[-1] = {"text": merged[-1]["text"] + run["text"]}
+        else:
+            merged.append(dict(run))
+    for run in merged:
+        text = " ".join(run["text"].split())
+        edges = run["text"][:1].isspace(), run["text"][-1:].isspace()
+        if "href" not in run and text:
+            text = (" " if edges[0] else "") + text + (" " if edges[1] else "")
+        run["text"] = text
+    merged = [run for run in merged if run["text"]]
+    if merged:
+        merged[0]["text"] = merged[0]["text"].lstrip()
+        merged[-1]["text"] = merged[-1]["text"].rstrip()
+    return [run for run in merged if run["text"]]
+
+
+def _left_out(form, data):
+    """A line for each named input, select or textarea the site's form will not send."""
+    known = {field["name"] for field in data["fields"]}
+    known.add(data["honeypot"])
+    known.update(
+        group["field"] for category in data["interest_categories"] for group in category["groups"]
+    )
+    known.update(p["field"] for p in (data.get(PERMISSIONS) or {}).get("permissions", ()))
+    lines, seen = [], set()
+    for node in form.iter():
+        if node.tag not in ("input", "select", "textarea"):
+            continue
+        name = node.attrs.get("name", "")
+        kind = node.attrs.get("type", "").lower()
+        if not name or (node.tag == "input" and kind in ("submit", "button", "reset", "image")):
+            continue  # a button, or a control the browser never sends
+        if (name in known and kind != "hidden") or (node.tag, name) in seen:
+            continue
+        seen.add((node.tag, name))
+        lines.append(f"left out: <{node.tag} name={name}>: not a field this form knows")
+    return lines

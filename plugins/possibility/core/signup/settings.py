@@ -15,6 +15,14 @@ SIGNUP_DOUBLE_OPT_IN [None]
 SIGNUP_COMPACT_GROUPS [()]
     Names of interest groups that a signup through the compact footer form joins (that
     form has no room for choices).
+SIGNUP_THANKS_URL ["subscribe/thanks/"], SIGNUP_CONFIRMED_URL ["subscribe/confirmed/"]
+    The site's own landing pages, relative to SITEURL (or absolute http(s) URLs): "check
+    your inbox to confirm" and "you're confirmed". Mailchimp sends readers there after a
+    signup without JavaScript once its form settings name them (README "Signup form"); the
+    page script links the reader to the same page after a signup on the page.
+SIGNUP_ARCHIVE_URL ["newsletter/archive/"]
+    The past issues, relative to SITEURL (or an absolute http(s) URL): linked ("See past
+    issues") beside every signup form. Empty or None: no link.
 SIGNUP_TEXTS [{}]
     Replacements for any of the texts in DEFAULT_TEXTS (keys as there).
 """
@@ -31,13 +39,26 @@ DEFAULT_TEXTS = {
     "required": "indicates required",
     "button": "Subscribe",
     "sending": "Subscribing…",
-    "success": "Thank you for subscribing!",
+    # The page script's answers; the landing pages (content/pages/subscribe-*.md) say the same.
+    "success": "You're confirmed: thank you for subscribing!",
     "confirm": (
-        "Almost done: please check your inbox and click the link in our email "
-        "to confirm your subscription."
+        "Thank you — check your inbox to confirm: click the link in the email we have just "
+        "sent you."
     ),
+    "next": "What happens next",
     "compact_more": "Choose what you receive",
     "unavailable": "Online signup is not open yet.",
+    # Under the first set of checkbox choices: what a reader who ticks none of them receives.
+    "empty_choice": "Tick nothing to get every article.",
+    # Mailchimp's reCAPTCHA: the page script sends the reader to Mailchimp's own form.
+    "captcha": (
+        "Mailchimp wants to check you are not a robot: taking you to its signup page, "
+        "with your address filled in."
+    ),
+    "captcha_link": "Go to Mailchimp's signup page now",
+    # The heading of the list's marketing permissions when its embed code has none.
+    "consent": "Marketing permissions",
+    "archive": "See past issues",
 }
 
 
@@ -53,6 +74,9 @@ class SignupSettings:
     double_opt_in: bool | None = None
     compact_groups: tuple = ()
     texts: dict = field(default_factory=dict)
+    thanks_url: str = "subscribe/thanks/"
+    confirmed_url: str = "subscribe/confirmed/"
+    archive_url: str | None = "newsletter/archive/"
 
 
 def read_settings(settings):
@@ -103,4 +127,36 @@ def read_settings(settings):
         double_opt_in=double_opt_in,
         compact_groups=tuple(compact_groups),
         texts=texts,
+        thanks_url=_site_link(settings, "SIGNUP_THANKS_URL", "subscribe/thanks/"),
+        confirmed_url=_site_link(settings, "SIGNUP_CONFIRMED_URL", "subscribe/confirmed/"),
+        archive_url=_site_link(settings, "SIGNUP_ARCHIVE_URL", "newsletter/archive/",
+                               optional=True),
     )
+
+
+def _site_link(settings, name, default, optional=False):
+    """A link setting: a path relative to SITEURL ("newsletter/archive/", a leading "/" is
+    dropped) or an absolute http(s) URL, kept as it is; None when `optional` and empty.
+
+    Templates write `{{ SITEURL }}/` before a relative one (see `site_link` in
+    partials/signup.html), so it follows RELATIVE_URLS like every other link.
+    """
+    value = settings.get(name, default)
+    if value is None or value == "":
+        if optional:
+            return None
+        raise SignupSettingsError(f"{name} must name a page of the site, such as {default!r}")
+    if not isinstance(value, str) or any(c.isspace() for c in value) or '"' in value:
+        raise SignupSettingsError(
+            f"{name} must be a path relative to SITEURL such as {default!r}, or an absolute "
+            f"http(s) URL, not {value!r}"
+        )
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc:
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise SignupSettingsError(
+                f"{name} must be a path relative to SITEURL such as {default!r}, or an "
+                f"absolute http(s) URL, not {value!r}"
+            )
+        return value
+    return value.lstrip("/")
