@@ -31,6 +31,14 @@ PLUGINS = [
     "possibility.site.neighbours", "possibility.site.menu", "possibility.site.sitemap",
     "possibility.site.signup", "possibility.site.feeds", "possibility.site.newsletter",
     "possibility.site.stray_files",
+    "possibility.site.held_back",
+    # Events, share cards and images (README "Events", "Share cards and images"); their
+    # order among the plugins does not matter (each says why in its docstring).
+    "possibility.site.events",
+    "possibility.site.share_cards",
+    "possibility.site.images",
+    # The archive of past issues at /past-issues/ (README "Newsletter").
+    "possibility.site.newsletter_archive",
 ]
 
 TIMEZONE = "America/New_York"
@@ -112,6 +120,35 @@ GZIP_CACHE = False
 CACHE_PATH = ".cache/pelican"
 
 MENU_PAGES = ["about", "executive-coaching-group", "subscribe", "contact"]
+# Shorter names in the main navigation, by page slug (the page keeps its title): the menu
+# fits one row on a 375 px phone.
+MENU_LABELS = {"executive-coaching-group": "Group"}
+# The main navigation's link to every article (the archives), first in the menu; "" leaves it out.
+MENU_ARTICLES_LABEL = "Articles"
+
+# The home page's first screen (theme/templates/index.html, README "Home page"): who Karen
+# is and what the practice offers, in the words of content/pages/about.md, then the actions
+# "Book a complimentary session" (the contact page) and "Subscribe". The short line above
+# the heading, the heading, and the paragraph under it (text, escaped as written):
+HOME_KICKER = "Executive coaching with Karen Steinberg"
+HOME_HEADING = "Build the relationships your success depends on."
+HOME_INTRO = (
+    "Karen Steinberg coaches leaders, managers and subject-matter experts on relationships "
+    "at work, careers and professional growth. Being agile in relationships makes the "
+    "difference between success and failure, and it can be learned."
+)
+# The home and About pages' structured data: Karen's role (schema.org Person jobTitle), and
+# where the practice works (ProfessionalService areaServed, such as "New York, NY"; None
+# leaves it out: the content does not say).
+HOME_JOB_TITLE = "Executive coach"
+HOME_AREA_SERVED = None
+# A portrait beside the introduction: the name of an image in content/images/ ("karen.jpg"),
+# shown 9 by 11.25 rem, cropped to fit; None: no image, the introduction alone.
+HOME_PORTRAIT = None
+HOME_PORTRAIT_ALT = "Karen Steinberg"
+# The group whose next event (content/events/, `Group:`) the home page announces.
+HOME_GROUP = "Executive Coaching Group"
+
 FOOTER_TEXT = "© The Possibility Practice"
 
 # Newsletter signup form (possibility.site.signup; every SIGNUP_* setting is documented in
@@ -119,8 +156,6 @@ FOOTER_TEXT = "© The Possibility Practice"
 # `invoke audience-import` from Mailchimp's embed code.
 # A signup through the compact footer form (no room for choices) joins these groups:
 SIGNUP_COMPACT_GROUPS = ["Articles"]
-# "See past issues" beside each form links here once the archive page is built (empty: no link).
-SIGNUP_ARCHIVE_URL = ""
 
 # Newsletter (possibility.site.newsletter; every NEWSLETTER_* setting and its default is listed in
 # possibility.core.newsletter.settings and README "Newsletter"). Each build renders every post's
@@ -133,3 +168,14 @@ NEWSLETTER_SITEURL = "https://www.thepossibilitypractice.com"
 NEWSLETTER_DEFAULT_GROUPS = ["Articles"]
 # This many new posts at once (for the same groups) go out as one digest email.
 NEWSLETTER_DIGEST_THRESHOLD = 3
+
+# Events (possibility.site.events; every EVENTS_* setting and its default is in
+# possibility.site.events.settings): content/events/*.md, each at events/<slug>/ with its
+# .ics file, and events.ics for all. `Registration: signup:GROUP` links here, with ?group=:
+EVENTS_SIGNUP_URL = "subscribe/"
+# Share cards (possibility.site.share_cards): a 1200x630 PNG per post, page and event.
+SHARE_CARDS = True
+# Content images (possibility.site.images): variants this wide (never wider than the
+# original), in WebP and JPEG/PNG, and how wide the theme shows an image.
+IMAGES_WIDTHS = [480, 800, 1200]
+IMAGES_SIZES = "(min-width: 44rem) 40rem, calc(100vw - 2.5rem)"

@@ -123,9 +123,10 @@ def preview(c):
         "dry-run": "do everything but deploy and send, and say what they would do",
         "yes": "confirm a first send to a list that never received one without asking",
         "commit": "commit the newsletter ledger to git after a send (--no-commit: don't)",
+        "summary": "also write the report as Markdown into FILE (e.g. $GITHUB_STEP_SUMMARY)",
     }
 )
-def publish(c, dry_run=False, yes=False, commit=True):
+def publish(c, dry_run=False, yes=False, commit=True, summary=None):
     """Build, check, deploy, verify live, email new posts, report (see README "Publishing")."""
     from pelican.log import console
     from pelican.log import init as init_logging
@@ -134,7 +135,8 @@ def publish(c, dry_run=False, yes=False, commit=True):
 
     init_logging(level=None)  # Pelican's log and the progress bars share its console
     code = run_publish(
-        ROOT, SETTINGS_PUBLISH, dry_run=dry_run, yes=yes, commit=commit, console=console
+        ROOT, SETTINGS_PUBLISH, dry_run=dry_run, yes=yes, commit=commit, console=console,
+        summary=summary,
     )
     if code:
         raise Exit(code=code)
@@ -225,13 +227,27 @@ def _newsletter_call(function, *args, **kwargs):
         return function(*args, **kwargs)
 
 
+def _content_path(settings_file=None):
+    """Pelican's PATH: where the sends read each post's source (its sample text)."""
+    return Path(load_settings(settings_file or SETTINGS_PUBLISH)["PATH"])
+
+
 @task
 def newsletter_status(c):
-    """Build the production site; list every post: sent, due, skipped (why), changed."""
+    """Build the production site; list every post: sent to the list, rehearsed in the outbox,
+    due, held back by its date (until when), skipped (why), changed."""
+    from dotenv import load_dotenv
+
+    from possibility.commands.publish.checks import unpublished_posts
     from possibility.commands.send import status
 
+    load_dotenv(ROOT / ".env")  # where a send would go: Mailchimp with a key, else the outbox
     result = _build(SETTINGS_PUBLISH)
-    print("\n".join(_newsletter_call(status, result.output_path, _newsletter()).lines()))
+    held = [(Path(post.source).stem, post.goes_out())
+            for post in unpublished_posts(load_settings(SETTINGS_PUBLISH)) if post.held_back]
+    report = _newsletter_call(status, result.output_path, _newsletter(), held_back=held,
+                              content_path=_content_path())
+    print("\n".join(report.lines()))
 
 
 @task(help={"slug": "the post (default: the newest)", "open": "open it in the web browser"})
@@ -264,8 +280,27 @@ def newsletter_send(c, dry_run=False, test_to=None):
     load_dotenv(ROOT / ".env")
     result = _build(SETTINGS_PUBLISH)
     report = _newsletter_call(
-        send, result.output_path, _newsletter(), dry_run=dry_run, test_to=test_to or ()
+        send, result.output_path, _newsletter(), dry_run=dry_run, test_to=test_to or (),
+        content_path=_content_path(),
     )
+    print("\n".join(report.lines()))
+
+
+@task(
+    iterable=["to"],
+    help={"to": "send the test emails to ADDRESS (repeatable; or several, comma-separated)"},
+)
+def newsletter_test(c, to=None):
+    """Build the production site and send a test of each due email to --to only: its draft
+    campaign is made, tested and deleted; nothing goes to the list, the ledger is unchanged."""
+    from dotenv import load_dotenv
+
+    from possibility.commands.send import send_tests
+
+    load_dotenv(ROOT / ".env")
+    result = _build(SETTINGS_PUBLISH)
+    report = _newsletter_call(send_tests, result.output_path, _newsletter(), to or (),
+                              content_path=_content_path())
     print("\n".join(report.lines()))
 
 
@@ -291,3 +326,21 @@ def newsletter_cancel(c, slug):
     settings = _newsletter()
     backend = _newsletter_call(choose_backend, settings)
     print("\n".join(_newsletter_call(cancel, settings, slug, backend)))
+
+
+@task
+def newsletter_report(c):
+    """What each email did (opens, clicks, unsubscribes, bounces, top links), from Mailchimp's
+    reports: a summary here and .cache/newsletter-report/index.html (figures kept beside it).
+
+    Needs MAILCHIMP_API_KEY (environment or .env); without it, lists the rehearsal outbox.
+    """
+    from dotenv import load_dotenv
+
+    from possibility.commands.newsletter_report import make_report
+
+    load_dotenv(ROOT / ".env")
+    timezone = load_settings(SETTINGS_PUBLISH).get("TIMEZONE") or "UTC"
+    report = _newsletter_call(make_report, _newsletter(), os.environ,
+                              ROOT / ".cache" / "newsletter-report", timezone=timezone)
+    print("\n".join(report.lines()))

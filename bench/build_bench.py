@@ -1,17 +1,32 @@
-"""Time our full production build against stock Pelican on the same synthetic corpus.
+"""Time our full production build against stock Pelican, and what each speed piece saves.
 
-    .venv/bin/python -m bench.build_bench [--posts 1000] [--rounds 5]
+    .venv/bin/python -m bench.build_bench [--posts 1000] [--rounds 5] [--pieces a,b]
 
 Stock Pelican is what `pelican-quickstart` writes with its defaults (theme notmyidea,
-pagination 10, the quickstart's publishconf: Atom feeds on). Both run as `pelican`
-subprocesses, alternating, cold (no content cache, an empty output folder, as on a
-fresh clone), and in each round a warm rebuild of ours after one post changed
-(Pelican's content cache, the last build's output in place); the figures are the
-medians of the rounds. Machines are noisy: only the ratios measured side by
-side in one run mean anything.
+pagination 10, the quickstart's publishconf: Atom feeds on). All builds run as `pelican`
+subprocesses on the same synthetic corpus. Each round builds, one after the other: stock,
+ours with every piece, and ours with each piece off in turn, cold (no content cache, an
+empty output folder, as on a fresh clone); then, after one post changed, a warm rebuild
+of ours with every piece and with each piece off that can matter warm (Pelican's content
+cache, the newsletter's email cache and the last build's output in place, each series in
+its own folders). A piece is switched off by its one setting, or by leaving its plugin
+out of PLUGINS (`-e` on pelican's command line):
+
+    markdown_pool       MARKDOWN_POOL = False
+    email_pool          NEWSLETTER_EMAIL_POOL = False
+    email_cache         NEWSLETTER_EMAIL_CACHE = False
+    output_sync         PLUGINS without possibility.site.output_sync, and
+                        DELETE_OUTPUT_DIRECTORY = True (what builds clean output without it)
+    fixed_urls          PLUGINS without possibility.site.fixed_urls
+
+What a piece saves is (its build off - ours) / ours, taken in each round and the median
+printed. Each build's peak memory is the largest resident set of its processes (the
+`pelican` process and the workers it forks: `ru_maxrss` of its wait4). Machines are
+noisy: only ratios measured side by side in one run mean anything.
 """
 
 import argparse
+import json
 import os
 import shutil
 import statistics
@@ -19,12 +34,15 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from bench.corpus import write_corpus
+from possibility.commands.publish.build import load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 PELICAN = [sys.executable, "-m", "pelican"]
+OURS_CONF = ROOT / "publishconf.py"
 
 STOCK_CONF = """
 AUTHOR = "Karen Steinberg"
@@ -46,74 +64,198 @@ DELETE_OUTPUT_DIRECTORY = True
 """
 
 
-def run_pelican(content, output, settings, extra=()):
+@dataclass(frozen=True)
+class Piece:
+    name: str
+    switch: str  # how it is turned off, as printed
+    warm: bool  # whether a warm rebuild (one post changed) can use it
+
+    def settings(self, plugins):
+        """The -e settings that build ours without this piece."""
+        if self.name == "output_sync":
+            return {"PLUGINS": _without(plugins, "possibility.site.output_sync"),
+                    "DELETE_OUTPUT_DIRECTORY": True}
+        if self.name == "fixed_urls":
+            return {"PLUGINS": _without(plugins, "possibility.site.fixed_urls")}
+        return {self.switch.split(" = ")[0]: False}
+
+
+PIECES = (
+    Piece("markdown_pool", "MARKDOWN_POOL = False", warm=False),
+    Piece("email_pool", "NEWSLETTER_EMAIL_POOL = False", warm=False),
+    Piece("email_cache", "NEWSLETTER_EMAIL_CACHE = False", warm=True),
+    Piece("output_sync", "not in PLUGINS", warm=True),
+    Piece("fixed_urls", "not in PLUGINS", warm=True),
+)
+
+
+def _without(plugins, plugin):
+    if plugin not in plugins:
+        raise SystemExit(f"{plugin} is not in publishconf.py's PLUGINS: nothing to switch off")
+    return [p for p in plugins if p != plugin]
+
+
+@dataclass(frozen=True)
+class Run:
+    seconds: float
+    peak_mib: float  # the largest resident set of the build's processes
+
+
+def run_pelican(content, output, settings_file, settings=None):
+    """Build `content` into `output`; the time it took and its peak memory."""
+    extra = []
+    if settings:
+        extra = ["-e", *(f"{name}={json.dumps(value)}" for name, value in settings.items())]
     started = time.perf_counter()
-    subprocess.run(
-        [*PELICAN, str(content), "-o", str(output), "-s", str(settings), "-q", *extra],
-        check=True,
-        cwd=ROOT,
-        env={**os.environ, "SITEURL": "https://www.thepossibilitypractice.com"},
+    process = subprocess.Popen(
+        [*PELICAN, str(content), "-o", str(output), "-s", str(settings_file), "-q", *extra],
+        cwd=ROOT, env={**os.environ, "SITEURL": "https://www.thepossibilitypractice.com"},
+        stdout=subprocess.DEVNULL,  # its "Done: ..." line
     )
-    return time.perf_counter() - started
+    # wait4's ru_maxrss: the largest of the process and the children it waited for
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode:
+        raise SystemExit(f"pelican failed ({process.returncode}) building {output}")
+    return Run(seconds, usage.ru_maxrss / 1024)
+
+
+def write_sites(work, posts):
+    """(ours, stock): the same posts and pages, stock's pages without our templates."""
+    content = work / "content"
+    write_corpus(content, posts)
+    shutil.copytree(ROOT / "content" / "pages", content / "pages")
+    for extra in ROOT.joinpath("content").glob("*.json"):
+        shutil.copy(extra, content / extra.name)
+    stock_content = work / "stock-content"
+    shutil.copytree(content, stock_content)
+    for page in (stock_content / "pages").glob("*.md"):
+        lines = page.read_text(encoding="utf-8").splitlines(keepends=True)
+        page.write_text("".join(x for x in lines if not x.startswith("Template:")))
+    return content, stock_content
+
+
+def _name(piece):
+    return piece if isinstance(piece, str) else piece.name if piece else "ours"
+
+
+def _turned(series, by):
+    by %= len(series)
+    return series[by:] + series[:by]
+
+
+def median(values):
+    return statistics.median(values) if values else None
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--posts", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--pieces", default=",".join(p.name for p in PIECES),
+                        help="comma-separated pieces to switch off, or 'none' (default: all: "
+                             + ", ".join(p.name for p in PIECES) + ")")
     args = parser.parse_args()
+    names = [] if args.pieces == "none" else [n.strip() for n in args.pieces.split(",")]
+    unknown = set(names) - {p.name for p in PIECES}
+    if unknown:
+        parser.error(f"unknown pieces {', '.join(sorted(unknown))}")
+    pieces = [p for p in PIECES if p.name in names]
+    plugins = load_settings(OURS_CONF)["PLUGINS"]
 
     work = Path(tempfile.mkdtemp(prefix="bench-"))
     try:
-        content = work / "content"
-        write_corpus(content, args.posts)
-        shutil.copytree(ROOT / "content" / "pages", content / "pages")
-        for extra in ROOT.joinpath("content").glob("*.json"):
-            shutil.copy(extra, content / extra.name)
-        # Stock Pelican gets the same posts and pages, minus our theme's own templates.
-        stock_content = work / "stock-content"
-        shutil.copytree(content, stock_content)
-        for page in (stock_content / "pages").glob("*.md"):
-            lines = page.read_text(encoding="utf-8").splitlines(keepends=True)
-            page.write_text("".join(x for x in lines if not x.startswith("Template:")))
+        content, stock_content = write_sites(work, args.posts)
         stock_conf = work / "stockconf.py"
         stock_conf.write_text(STOCK_CONF)
-        ours_conf = ROOT / "publishconf.py"
-        cold = ["-e", f'PATH="{content}"', f'CACHE_PATH="{work / "cold"}"']
-        cold.append("LOAD_CONTENT_CACHE=false")
 
-        # The warm series has its own output folder and cache, built once beforehand.
-        warm_cache = ["-e", f'PATH="{content}"', f'CACHE_PATH="{work / "warm"}"']
-        run_pelican(content, work / "warm-output", ours_conf, warm_cache)
+        def build(series, cold, off=None):
+            settings = {"PATH": str(content), "CACHE_PATH": str(work / f"cache-{series}")}
+            if cold:
+                settings["LOAD_CONTENT_CACHE"] = False
+            settings.update(off.settings(plugins) if off else {})
+            return run_pelican(content, work / f"out-{series}", OURS_CONF, settings)
+
+        # Each warm series has its own output folder and caches, built once beforehand.
+        warm_series = [None] + [p for p in pieces if p.warm]
+        for piece in warm_series:
+            build(f"warm-{piece.name if piece else 'ours'}", cold=False, off=piece)
         changed = content / "posts" / "post-7.md"
 
-        stock_times, ours_times, warm_times = [], [], []
+        cold, warm = {}, {}  # series name -> [Run per round]
+        cold_series = ["stock", None, *pieces]
         for round_number in range(args.rounds):
-            for output in ("stock", "ours"):
-                shutil.rmtree(work / output, ignore_errors=True)
-            stock_times.append(run_pelican(stock_content, work / "stock", stock_conf))
-            ours_times.append(run_pelican(content, work / "ours", ours_conf, cold))
+            for folder in work.glob("out-cold-*"):
+                shutil.rmtree(folder)
+            shutil.rmtree(work / "stock", ignore_errors=True)
+            # Each round in another order, so that none is always built last (or first).
+            for piece in _turned(cold_series, round_number):
+                if piece == "stock":
+                    run = run_pelican(stock_content, work / "stock", stock_conf)
+                else:
+                    run = build(f"cold-{_name(piece)}", cold=True, off=piece)
+                cold.setdefault(_name(piece), []).append(run)
             changed.write_text(changed.read_text() + f"\nOne more sentence, {round_number}.\n")
-            warm_times.append(run_pelican(content, work / "warm-output", ours_conf, warm_cache))
+            for piece in _turned(warm_series, round_number):
+                warm.setdefault(_name(piece), []).append(
+                    build(f"warm-{_name(piece)}", cold=False, off=piece))
+            stock, ours, ours_warm = cold["stock"][-1], cold["ours"][-1], warm["ours"][-1]
             print(
-                f"round {round_number + 1}: stock {stock_times[-1]:.2f} s, "
-                f"ours {ours_times[-1]:.2f} s (ratio {ours_times[-1] / stock_times[-1]:.2f}), "
-                f"warm {warm_times[-1]:.2f} s (ratio {warm_times[-1] / ours_times[-1]:.2f})",
+                f"round {round_number + 1}: stock {stock.seconds:.2f} s, ours "
+                f"{ours.seconds:.2f} s (ratio {ours.seconds / stock.seconds:.2f}), warm "
+                f"{ours_warm.seconds:.2f} s (ratio {ours_warm.seconds / ours.seconds:.2f}); "
+                + ", ".join(f"{p.name} off {cold[p.name][-1].seconds:.2f} s"
+                            + (f" / warm {warm[p.name][-1].seconds:.2f} s" if p.warm else "")
+                            for p in pieces),
                 flush=True,
             )
-        stock, ours = statistics.median(stock_times), statistics.median(ours_times)
-        warm = statistics.median(warm_times)
-
-        pages = sum(1 for _ in (work / "ours").rglob("*.html"))
-        print()
-        print(f"posts: {args.posts}; our site: {pages} HTML pages")
-        print(f"stock Pelican (quickstart, notmyidea): {stock:.2f} s (median of {args.rounds})")
-        print(f"our production build:                  {ours:.2f} s (median of {args.rounds})")
-        print(f"ratio ours / stock:                    {ours / stock:.2f}  (target <= 1.00)")
-        print(f"warm rebuild, one post changed:        {warm:.2f} s (median of {args.rounds})")
-        print(f"ratio warm / our cold:                 {warm / ours:.2f}  (target <= 0.50)")
+        report(args, work, pieces, cold, warm)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def report(args, work, pieces, cold, warm):
+    rounds = args.rounds
+    seconds = {name: median([r.seconds for r in runs]) for name, runs in cold.items()}
+    peak = {name: median([r.peak_mib for r in runs]) for name, runs in cold.items()}
+    stock, ours = seconds["stock"], seconds["ours"]
+    ours_warm = median([r.seconds for r in warm["ours"]])
+    pages = sum(1 for _ in (work / "out-cold-ours").rglob("*.html"))
+    print()
+    print(f"posts: {args.posts}; our site: {pages} HTML pages; medians of {rounds} rounds")
+    print(f"stock Pelican (quickstart, notmyidea): {stock:.2f} s")
+    print(f"our production build:                  {ours:.2f} s")
+    print(f"ratio ours / stock:                    {ours / stock:.2f}  (target <= 1.00)")
+    print(f"warm rebuild, one post changed:        {ours_warm:.2f} s")
+    print(f"ratio warm / our cold:                 {ours_warm / ours:.2f}  (target <= 0.50)")
+    print(f"peak memory, largest process: stock {peak['stock']:.0f} MiB, ours "
+          f"{peak['ours']:.0f} MiB, ratio {peak['ours'] / peak['stock']:.2f}  (target <= 1.50)")
+    if not pieces:
+        return
+    print()
+    print("what each piece saves: its build off, and (off - ours) / ours, the median of "
+          "the rounds' ratios")
+    header = (f"{'piece':<18} {'off by':<37} {'cold off':>9} {'saves':>7} "
+              f"{'warm off':>9} {'saves':>7} {'peak':>8}")
+    print(header)
+    print("-" * len(header))
+
+    def saving(series, name):
+        ratios = [off.seconds / all_on.seconds - 1
+                  for off, all_on in zip(series[name], series["ours"], strict=True)]
+        return f"{median(ratios) * 100:+6.1f}%"
+
+    print(f"{'(ours, all on)':<18} {'':<37} {ours:>7.2f} s {'':>7} {ours_warm:>7.2f} s "
+          f"{'':>7} {peak['ours']:>4.0f} MiB")
+    for piece in pieces:
+        warm_off = warm_saves = "—"
+        if piece.warm:
+            warm_off = f"{median([r.seconds for r in warm[piece.name]]):.2f} s"
+            warm_saves = saving(warm, piece.name)
+        print(f"{piece.name:<18} {piece.switch:<37} {seconds[piece.name]:>7.2f} s "
+              f"{saving(cold, piece.name):>7} {warm_off:>9} {warm_saves:>7} "
+              f"{peak[piece.name]:>4.0f} MiB")
 
 
 if __name__ == "__main__":

@@ -1,10 +1,12 @@
-"""Article page weight as a reader's browser loads it: bytes and requests, ours vs stock.
+"""Page weight as a reader's browser loads it: bytes and requests, ours vs stock.
 
     .venv/bin/python -m bench.page_weight
 
 Builds the real content with our theme and with stock Pelican (notmyidea), serves
 each on 127.0.0.1 and loads the same article in Debian's Chromium, counting every
-request and its uncompressed body size. Targets: <= 30 KB, <= 3 requests.
+request and its uncompressed body size; then our home page (the front door) and an event
+page. Images are counted apart (the home page's portrait, when HOME_PORTRAIT names one).
+Targets: article <= 30 KB, <= 3 requests; home page before images <= 40 KB, <= 3 requests.
 """
 
 import shutil
@@ -41,13 +43,25 @@ def build(content, output, settings, siteurl, cache):
     )
 
 
-def measure(browser, url):
+def measure(browser, url, images=False):
+    """(requests, bytes) the page at `url` loads: without its images, or only them."""
     sizes = []
     page = browser.new_page()
-    page.on("requestfinished", lambda request: sizes.append(len(request.response().body())))
+
+    def finished(request):
+        if (request.resource_type == "image") == images:
+            sizes.append(len(request.response().body()))
+
+    page.on("requestfinished", finished)
     page.goto(url, wait_until="networkidle")
     page.close()
     return len(sizes), sum(sizes)
+
+
+def first_event(output):
+    """The URL path of the first event page the build wrote, or None."""
+    pages = sorted((output / "events").glob("*/index.html"))
+    return f"events/{pages[0].parent.name}/" if pages else None
 
 
 def main():
@@ -66,11 +80,22 @@ def main():
                 browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
                 ours_requests, ours_bytes = measure(browser, f"{ours.url}/{ARTICLE}/")
                 stock_requests, stock_bytes = measure(browser, f"{stock.url}/{ARTICLE}.html")
+                home_requests, home_bytes = measure(browser, f"{ours.url}/")
+                image_requests, image_bytes = measure(browser, f"{ours.url}/", images=True)
+                event = first_event(work / "ours")
+                if event:
+                    event_requests, event_bytes = measure(browser, f"{ours.url}/{event}")
                 browser.close()
         print(f"ours:  article {ours_bytes / 1024:.1f} KB in {ours_requests} requests "
               "(target <= 30 KB, <= 3 requests)")
         print(f"stock: article {stock_bytes / 1024:.1f} KB in {stock_requests} requests "
               "(notmyidea)")
+        print(f"ours:  home    {home_bytes / 1024:.1f} KB in {home_requests} requests before "
+              f"images (target <= 40 KB, <= 3 requests); images {image_bytes / 1024:.1f} KB "
+              f"in {image_requests}")
+        if event:
+            print(f"ours:  event   {event_bytes / 1024:.1f} KB in {event_requests} requests "
+                  f"(/{event})")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

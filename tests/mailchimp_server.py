@@ -1,22 +1,37 @@
 """A stateful stand-in for the Mailchimp Marketing API 3.0, on 127.0.0.1, for tests.
 
-It keeps one audience (list) with one interest category, and campaigns that go through
+It keeps one audience (list) with one interest category and its members (each with the
+interests they chose: GET/POST /lists/{list_id}/members), and campaigns that go through
 Mailchimp's life cycle (save -> schedule -> sending -> sent) with Mailchimp's rules: the send
 checklist, quarter-hour scheduling, "already sent" refusals, problem+json errors and HTTP Basic
-auth. Responses follow the official OpenAPI document (tests/mailchimp_spec/mailchimp.json),
-so Prism can sit in front of it (see tests/prism.py). Faults (429, 500, 503, empty 500,
-connection reset, slow answers, "applied but the answer was lost") can be injected per
-request, and every request is logged so tests can count API calls.
+auth. A campaign goes to the subscribed members its segment selects (Interests conditions:
+interestcontains, interestcontainsall, interestnotcontains, matched "any" or "all"), and
+`deliveries` records who received each send. Its report (/reports/{campaign_id} and
+/click-details) is made from the opens, clicks, unsubscribes and bounces a test records
+(`record_open`, `record_click`, ...). Responses follow the official OpenAPI document
+(tests/mailchimp_spec/mailchimp.json), so Prism can sit in front of it (see tests/prism.py).
+Faults (429, 500, 503, empty 500, connection reset, slow answers, "applied but the answer
+was lost", and a request held until the test releases it) can be injected per request,
+hooks run test code when a request arrives or has been applied (events, not sleeps, order
+what happens), and every request is logged so tests can count API calls.
 
     with MailchimpServer() as server:
         client.api_client.host = server.url       # http://127.0.0.1:PORT/3.0
         server.faults.add(method="POST", path_regex=r"/actions/send$", kind="500")
+        held = server.faults.add("hold", method="POST", path_regex=r"^/campaigns$")
+        server.hooks.add(lambda record: held.release.set(), method="GET",
+                         path_regex=r"^/campaigns$")
+
+Campaign titles longer than TITLE_MAX are refused: Mailchimp's document sets no limit on
+`settings.title`, and the pipeline keeps its titles to 100 characters; the server holds it
+to that.
 """
 
 from __future__ import annotations
 
 import base64
 import copy
+import hashlib
 import html
 import json
 import random
@@ -26,7 +41,7 @@ import struct
 import threading
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -43,8 +58,12 @@ UNSUB_TAG = re.compile(r"\*\|UNSUB(:[^|]*)?\|\*")
 ADDRESS_TAGS = ("*|LIST:ADDRESS|*", "*|LIST:ADDRESSLINE|*", "*|HTML:LIST_ADDRESS_HTML|*")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 INTEREST_OPS = ("interestcontains", "interestcontainsall", "interestnotcontains")
-FAULT_KINDS = ("429", "500", "503", "500_empty", "reset", "slow")
+FAULT_KINDS = ("429", "500", "503", "500_empty", "reset", "slow", "hold")
+MEMBER_STATUSES = ("subscribed", "unsubscribed", "cleaned", "pending", "transactional")
+TRACKING_FLAGS = ("opens", "html_clicks", "text_clicks")
 MAX_SLOW_SECONDS = 30.0
+MAX_HOLD_SECONDS = 60.0
+TITLE_MAX = 100
 
 
 class ApiError(Exception):
@@ -92,7 +111,13 @@ def not_found():
 
 @dataclass
 class Fault:
-    """One injected failure; `times=None` means every matching request."""
+    """One injected failure; `times=None` means every matching request.
+
+    Events a test can wait on instead of sleeping: `arrived` (a matching request came in),
+    `applied` (the server made its change; for after=True faults). A "hold" fault keeps the
+    request (before or after applying it) until the test sets `release`; the connection is
+    reset if the server is reset or stopped first, or after MAX_HOLD_SECONDS.
+    """
 
     kind: str
     method: str | None = None
@@ -102,11 +127,19 @@ class Fault:
     retry_after: int | None = None
     seconds: float = 2.0
     hits: int = 0
+    arrived: threading.Event = field(default_factory=threading.Event, repr=False)
+    applied: threading.Event = field(default_factory=threading.Event, repr=False)
+    release: threading.Event = field(default_factory=threading.Event, repr=False)
+    aborted: bool = False
 
     def matches(self, method, path):
         if self.method and self.method.upper() != method:
             return False
         return re.search(self.path_regex, path) is not None
+
+    def abort(self):
+        self.aborted = True
+        self.release.set()
 
 
 class Faults:
@@ -145,7 +178,59 @@ class Faults:
 
     def clear(self):
         with self._lock:
+            for fault in self._faults:
+                fault.abort()
             self._faults.clear()
+
+
+@dataclass
+class Hook:
+    callback: Any
+    method: str | None = None
+    path_regex: str = ""
+    when: str = "applied"
+    times: int | None = 1
+    hits: int = 0
+
+    def matches(self, method, path):
+        if self.method and self.method.upper() != method:
+            return False
+        return re.search(self.path_regex, path) is not None
+
+
+class Hooks:
+    """Test code run in the request's thread: when a matching request arrives (before it
+    is applied), or once it has been applied (before its answer is sent). The first live
+    match runs; `times=None` runs on every match."""
+
+    WHEN = ("arrived", "applied")
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._hooks: list[Hook] = []
+
+    def add(self, callback, method=None, path_regex="", when="applied", times=1):
+        if when not in self.WHEN:
+            raise ValueError(f"hooks run when a request is one of {self.WHEN}")
+        hook = Hook(callback, method, path_regex, when, times)
+        with self._lock:
+            self._hooks.append(hook)
+        return hook
+
+    def run(self, when, record):
+        with self._lock:
+            for hook in self._hooks:
+                if (hook.when == when and (hook.times is None or hook.hits < hook.times)
+                        and hook.matches(record.method, record.path)):
+                    hook.hits += 1
+                    break
+            else:
+                return
+        hook.callback(record)
+
+    def clear(self):
+        with self._lock:
+            self._hooks.clear()
 
 
 @dataclass
@@ -156,8 +241,9 @@ class RecordedRequest:
     path: str
     query: dict[str, str]
     body: Any
-    status: int | None = None
+    status: int | None = None  # as answered (None: no answer)
     fault: str | None = None
+    applied_status: int | None = None  # as applied, whatever the answer was
     headers: dict[str, str] = field(default_factory=dict, repr=False)
 
 
@@ -234,20 +320,22 @@ class MailchimpServer:
         self.api_key = api_key
         self.list_id = list_id
         self.list_name = list_name
-        self.member_count = member_count
+        self._seed_members = member_count  # subscribers with every interest, at each reset
         self.category_title = category_title
         self._seed = seed
         ids = random.Random(f"{seed}:{list_id}")
         self.interest_category_id = f"{ids.getrandbits(40):010x}"
         self.interest_ids = {name: f"{ids.getrandbits(40):010x}" for name in interests}
         self.faults = Faults()
+        self.hooks = Hooks()
         self._lock = threading.RLock()
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.reset()
 
     def reset(self):
-        """Back to the seed state: no campaigns, faults, logged requests or settings changes."""
+        """Back to the seed state: the seed subscribers; no campaigns, deliveries, activity,
+        faults, logged requests or settings changes."""
         with self._lock:
             aborted = getattr(self, "_abort", None)
             if aborted is not None:
@@ -263,7 +351,58 @@ class MailchimpServer:
             self.can_schedule = True
             self.send_via_sending = False
             self.clock = now_utc
+            self._members: dict[str, dict] = {}
+            for number in range(1, self._seed_members + 1):
+                self._add_member(f"subscriber{number}@example.com", "subscribed",
+                                 dict.fromkeys(self.interest_ids.values(), True))
+            self.deliveries: dict[str, list[str]] = {}  # campaign id -> who received it
+            self._activity: dict[str, list[dict]] = {}  # campaign id -> opens, clicks...
             self.faults.clear()
+            self.hooks.clear()
+
+    @property
+    def member_count(self):
+        """Subscribed members: what a campaign without a segment goes to."""
+        with self._lock:
+            return sum(1 for m in self._members.values() if m["status"] == "subscribed")
+
+    @property
+    def members(self):
+        """A snapshot: {email address: {"status", "interests": {name: bool}}}."""
+        names = {interest_id: name for name, interest_id in self.interest_ids.items()}
+        with self._lock:
+            return {m["email_address"]: {"status": m["status"], "interests": {
+                names[i]: chosen for i, chosen in m["interests"].items()}}
+                for m in self._members.values()}
+
+    def clear_members(self):
+        """An empty list (the seed subscribers gone): tests then add their own."""
+        with self._lock:
+            self._members.clear()
+
+    def record_open(self, campaign_id, email, at=None):
+        self._record(campaign_id, "open", email, at)
+
+    def record_click(self, campaign_id, email, url, at=None):
+        self._record(campaign_id, "click", email, at, url=url)
+
+    def record_unsubscribe(self, campaign_id, email, at=None):
+        self._record(campaign_id, "unsubscribe", email, at)
+
+    def record_bounce(self, campaign_id, email, hard=True, at=None):
+        self._record(campaign_id, "hard_bounce" if hard else "soft_bounce", email, at)
+
+    def _record(self, campaign_id, kind, email, at, **extra):
+        """What a recipient did with a sent campaign (its report counts it)."""
+        with self._lock:
+            campaign = self._campaign(campaign_id)
+            if email not in self.deliveries.get(campaign_id, ()):
+                raise ValueError(f"{email} did not receive campaign {campaign_id}")
+            when = at or self.clock()
+            if when < parse_time(campaign["send_time"]):
+                raise ValueError("activity before the campaign was sent")
+            self._activity.setdefault(campaign_id, []).append(
+                {"kind": kind, "email": email, "at": when, **extra})
 
     @property
     def campaigns(self):
@@ -309,6 +448,7 @@ class MailchimpServer:
         if self._httpd is None:
             return
         self._abort.set()
+        self.faults.clear()
         self._httpd.shutdown()
         self._httpd.server_close()
         self._thread.join(timeout=5)
@@ -338,8 +478,56 @@ class MailchimpServer:
         """Let time act: a scheduled campaign whose time has come (per `clock`) is sent."""
         if campaign["status"] == "schedule" and parse_time(campaign["send_time"]) <= self.clock():
             campaign["status"] = "sent"
-            campaign["emails_sent"] = self.member_count
+            self._deliver(campaign)
         return campaign
+
+    def _deliver(self, campaign):
+        """Send: the campaign goes to the members its segment selects, once."""
+        received = self._selected(campaign["recipients"].get("segment_opts"))
+        self.deliveries[campaign["id"]] = received
+        campaign["emails_sent"] = len(received)
+
+    def _add_member(self, email, status, interests, merge_fields=None):
+        member_id = hashlib.md5(email.lower().encode()).hexdigest()
+        moment = iso(self.clock())
+        member = {
+            "id": member_id,
+            "email_address": email,
+            "unique_email_id": member_id[:10],
+            "contact_id": member_id,
+            "full_name": "",
+            "web_id": 200000 + len(self._members),
+            "email_type": "html",
+            "status": status,
+            "merge_fields": dict(merge_fields or {}),
+            "interests": {i: bool(interests.get(i)) for i in self.interest_ids.values()},
+            "stats": {"avg_open_rate": 0, "avg_click_rate": 0},
+            "ip_signup": "",
+            "timestamp_signup": moment,
+            "ip_opt": "",
+            "timestamp_opt": moment,
+            "member_rating": 2,
+            "last_changed": moment,
+            "language": "",
+            "vip": False,
+            "email_client": "",
+            "source": "API - Generic",
+            "tags_count": 0,
+            "tags": [],
+            "list_id": self.list_id,
+        }
+        self._members[member_id] = member
+        return member
+
+    def _selected(self, segment):
+        """The subscribed members (addresses, in the order they joined) a segment selects."""
+        subscribed = [m for m in self._members.values() if m["status"] == "subscribed"]
+        conditions = (segment or {}).get("conditions") or []
+        if not conditions:
+            return [m["email_address"] for m in subscribed]
+        test = all if segment.get("match", "any") == "all" else any
+        return [m["email_address"] for m in subscribed
+                if test(_meets(m, condition) for condition in conditions)]
 
     def _list(self, list_id):
         if list_id != self.list_id:
@@ -433,7 +621,7 @@ class MailchimpServer:
             "list_is_active": True,
             "list_name": self.list_name,
             "segment_text": "",
-            "recipient_count": self.member_count,
+            "recipient_count": len(self._selected(None)),
         }
         segment = recipients.get("segment_opts")
         if segment is None:
@@ -467,6 +655,23 @@ class MailchimpServer:
                          + ", ".join(names[v] for v in value))
         out["segment_opts"] = {"match": match, "conditions": copy.deepcopy(conditions)}
         out["segment_text"] = f" {match} of: ".join(texts) if len(texts) > 1 else "".join(texts)
+        out["recipient_count"] = len(self._selected(out["segment_opts"]))
+        return out
+
+    def _tracking(self, tracking, current=None):
+        """The campaign's tracking options: Mailchimp's defaults, then what the body says."""
+        out = dict(current or {"opens": True, "html_clicks": True, "text_clicks": False,
+                               "goal_tracking": False, "ecomm360": False,
+                               "google_analytics": "", "clicktale": ""})
+        if tracking is None:
+            return out
+        if not isinstance(tracking, dict):
+            raise invalid([("tracking", "Schema describes object.")])
+        for key in TRACKING_FLAGS:
+            if key in tracking:
+                if not isinstance(tracking[key], bool):
+                    raise invalid([(f"tracking.{key}", "Schema describes boolean.")])
+                out[key] = tracking[key]
         return out
 
     def _settings(self, settings, current=None):
@@ -497,6 +702,8 @@ class MailchimpServer:
                 if not isinstance(settings[key], str):
                     raise invalid([(f"settings.{key}", "Schema describes string.")])
                 out[key] = settings[key]
+        if len(out["title"]) > TITLE_MAX:
+            raise invalid([("settings.title", f"Use at most {TITLE_MAX} characters.")])
         if out["reply_to"] and not EMAIL.match(out["reply_to"]):
             raise invalid([("settings.reply_to", "This value should be a valid email.")])
         return out
@@ -612,6 +819,119 @@ class MailchimpServer:
         return 200, {"interests": interests[offset:offset + count], "list_id": list_id,
                      "category_id": category_id, "total_items": len(interests)}
 
+    def ep_members(self, query, body, list_id):
+        self._list(list_id)
+        members = list(self._members.values())
+        if query.get("status"):
+            members = [m for m in members if m["status"] == query["status"]]
+        offset, count = _paging(query)
+        return 200, {"members": copy.deepcopy(members[offset:offset + count]),
+                     "list_id": list_id, "total_items": len(members)}
+
+    def ep_add_member(self, query, body, list_id):
+        self._list(list_id)
+        body = _object(body)
+        email = body.get("email_address")
+        if not isinstance(email, str) or not EMAIL.match(email):
+            raise invalid([("email_address", "Please provide a valid email address.")])
+        if body.get("status") not in MEMBER_STATUSES:
+            raise invalid([("status", "Must be one of: " + ", ".join(MEMBER_STATUSES) + ".")])
+        interests = body.get("interests") or {}
+        if not isinstance(interests, dict) or not all(
+                isinstance(v, bool) for v in interests.values()):
+            raise invalid([("interests", "Schema describes an object of booleans.")])
+        unknown = sorted(set(interests) - set(self.interest_ids.values()))
+        if unknown:
+            raise invalid([("interests", f"Invalid interest ID: {', '.join(unknown)}")])
+        if hashlib.md5(email.lower().encode()).hexdigest() in self._members:
+            raise ApiError(400, "Member Exists", f"{email} is already a list member. Use PUT "
+                           "to insert or update list members.")
+        member = self._add_member(email, body["status"], interests, body.get("merge_fields"))
+        return 200, copy.deepcopy(member)
+
+    def _sent_campaign(self, campaign_id):
+        """A campaign that has gone out: only those have a report."""
+        campaign = self._campaign(campaign_id)
+        if campaign["status"] not in ("sending", "sent"):
+            raise not_found()
+        return campaign
+
+    def ep_report(self, query, body, campaign_id):
+        campaign = self._sent_campaign(campaign_id)
+        events = self._activity.get(campaign_id, [])
+        sent = campaign.get("emails_sent", 0)
+
+        def of(kind):
+            return [e for e in events if e["kind"] == kind]
+
+        opens, clicks = of("open"), of("click")
+        bounced = {e["email"] for e in events if e["kind"].endswith("_bounce")}
+        delivered = max(sent - len(bounced), 0)
+        unique_openers = {e["email"] for e in opens}
+        unique_clickers = {e["email"] for e in clicks}
+        report = {
+            "id": campaign_id,
+            "campaign_title": campaign["settings"]["title"],
+            "type": "regular",
+            "list_id": self.list_id,
+            "list_is_active": True,
+            "list_name": self.list_name,
+            "subject_line": campaign["settings"]["subject_line"],
+            "preview_text": campaign["settings"]["preview_text"],
+            "emails_sent": sent,
+            "abuse_reports": 0,
+            "unsubscribed": len({e["email"] for e in of("unsubscribe")}),
+            "send_time": campaign["send_time"],
+            "bounces": {"hard_bounces": len(of("hard_bounce")),
+                        "soft_bounces": len(of("soft_bounce")), "syntax_errors": 0},
+            "forwards": {"forwards_count": 0, "forwards_opens": 0},
+            "opens": {"opens_total": len(opens), "unique_opens": len(unique_openers),
+                      "open_rate": len(unique_openers) / delivered if delivered else 0},
+            "clicks": {"clicks_total": len(clicks), "unique_clicks": len(
+                {(e["email"], e["url"]) for e in clicks}),
+                "unique_subscriber_clicks": len(unique_clickers),
+                "click_rate": len(unique_clickers) / delivered if delivered else 0},
+            "facebook_likes": {"recipient_likes": 0, "unique_likes": 0, "facebook_likes": 0},
+            "list_stats": {"sub_rate": 0, "unsub_rate": 0, "open_rate": 0, "click_rate": 0},
+            "timeseries": _timeseries(parse_time(campaign["send_time"]), sent, opens, clicks),
+            "_links": [],
+        }
+        if opens:
+            report["opens"]["last_open"] = iso(max(e["at"] for e in opens))
+        if clicks:
+            report["clicks"]["last_click"] = iso(max(e["at"] for e in clicks))
+        return 200, report
+
+    def ep_click_details(self, query, body, campaign_id):
+        self._sent_campaign(campaign_id)
+        clicks = [e for e in self._activity.get(campaign_id, []) if e["kind"] == "click"]
+        total = len(clicks)
+        by_url = {}
+        for event in clicks:
+            by_url.setdefault(event["url"], []).append(event)
+        urls = []
+        for url, events in by_url.items():
+            unique = len({e["email"] for e in events})
+            urls.append({
+                "id": hashlib.md5(url.encode()).hexdigest()[:10],
+                "url": url,
+                "total_clicks": len(events),
+                "click_percentage": len(events) / total,
+                "unique_clicks": unique,
+                "unique_click_percentage": unique / len({e["email"] for e in clicks}),
+                "last_click": iso(max(e["at"] for e in events)),
+                "campaign_id": campaign_id,
+                "_links": [],
+            })
+        field = query.get("sort_field", "total_clicks")
+        if field not in ("total_clicks", "unique_clicks"):
+            raise invalid([("sort_field", "Must be one of: total_clicks, unique_clicks.")])
+        urls.sort(key=lambda u: (u[field], u["url"]),
+                  reverse=query.get("sort_dir", "DESC").upper() == "DESC")
+        offset, count = _paging(query)
+        return 200, {"urls_clicked": urls[offset:offset + count], "campaign_id": campaign_id,
+                     "total_items": len(urls), "_links": []}
+
     def ep_campaigns(self, query, body):
         campaigns = [self._settle(c) for c in self._campaigns.values()]
         for name in ("status", "type"):
@@ -619,6 +939,13 @@ class MailchimpServer:
                 campaigns = [c for c in campaigns if c[name] == query[name]]
         if query.get("list_id"):
             campaigns = [c for c in campaigns if c["recipients"]["list_id"] == query["list_id"]]
+        for name, keep in (("since_create_time", lambda made, at: made > at),
+                           ("before_create_time", lambda made, at: made < at)):
+            if name in query:
+                at = parse_time(query[name])
+                if at is None:
+                    raise invalid([(name, "Use an ISO 8601 time with a UTC offset.")])
+                campaigns = [c for c in campaigns if keep(parse_time(c["create_time"]), at)]
         sort_field = query.get("sort_field", "create_time")
         if sort_field not in ("create_time", "send_time"):
             raise invalid([("sort_field", "Must be one of: create_time, send_time.")])
@@ -634,6 +961,7 @@ class MailchimpServer:
             raise invalid([("type", "Only regular campaigns are supported here.")])
         recipients = self._recipients(body.get("recipients"))
         settings = self._settings(body.get("settings"))
+        tracking = self._tracking(body.get("tracking"))
         campaign_id = self._new_id()
         web_id = next(self._web_ids)
         self._sequence += 1
@@ -651,9 +979,7 @@ class MailchimpServer:
             "resendable": False,
             "recipients": recipients,
             "settings": settings,
-            "tracking": {"opens": True, "html_clicks": True, "text_clicks": False,
-                         "goal_tracking": False, "ecomm360": False, "google_analytics": "",
-                         "clicktale": ""},
+            "tracking": tracking,
             "delivery_status": {"enabled": False},
             "_seq": self._sequence,
         }
@@ -672,8 +998,10 @@ class MailchimpServer:
         recipients = campaign["recipients"]
         if "recipients" in body:
             recipients = self._recipients(body["recipients"])
+        tracking = self._tracking(body.get("tracking"), campaign["tracking"])
         campaign["settings"] = settings
         campaign["recipients"] = recipients
+        campaign["tracking"] = tracking
         return 200, self._view(campaign)
 
     def ep_delete_campaign(self, query, body, campaign_id):
@@ -738,7 +1066,7 @@ class MailchimpServer:
             raise bad_request("Your Campaign is not ready to send.")
         campaign["status"] = "sending" if self.send_via_sending else "sent"
         campaign["send_time"] = iso(self.clock())
-        campaign["emails_sent"] = self.member_count
+        self._deliver(campaign)
         return 204, None
 
     def ep_schedule(self, query, body, campaign_id):
@@ -779,6 +1107,8 @@ class MailchimpServer:
         ("GET", r"/lists/([^/]+)", "ep_list"),
         ("GET", r"/lists/([^/]+)/interest-categories", "ep_categories"),
         ("GET", r"/lists/([^/]+)/interest-categories/([^/]+)/interests", "ep_interests"),
+        ("GET", r"/lists/([^/]+)/members", "ep_members"),
+        ("POST", r"/lists/([^/]+)/members", "ep_add_member"),
         ("GET", r"/campaigns", "ep_campaigns"),
         ("POST", r"/campaigns", "ep_create_campaign"),
         ("GET", r"/campaigns/([^/]+)", "ep_campaign"),
@@ -791,6 +1121,8 @@ class MailchimpServer:
         ("POST", r"/campaigns/([^/]+)/actions/send", "ep_send"),
         ("POST", r"/campaigns/([^/]+)/actions/schedule", "ep_schedule"),
         ("POST", r"/campaigns/([^/]+)/actions/unschedule", "ep_unschedule"),
+        ("GET", r"/reports/([^/]+)", "ep_report"),
+        ("GET", r"/reports/([^/]+)/click-details", "ep_click_details"),
     ]
 
     def dispatch(self, method, path, query, headers, raw_body):
@@ -826,6 +1158,36 @@ class MailchimpServer:
         if scheme.lower() != "basic" or key != self.api_key:
             raise ApiError(401, "API Key Invalid", "Your API key may be invalid, or you've "
                            "attempted to access the wrong datacenter.")
+
+
+def _meets(member, condition):
+    """Whether a member meets one Interests condition (validated by `_recipients`)."""
+    chosen = {i for i, on in member["interests"].items() if on}
+    wanted = set(condition["value"])
+    if condition["op"] == "interestcontains":
+        return bool(chosen & wanted)
+    if condition["op"] == "interestcontainsall":
+        return wanted <= chosen
+    return not chosen & wanted  # interestnotcontains: in none of them
+
+
+def _timeseries(sent_at, emails_sent, opens, clicks):
+    """Mailchimp's hourly breakdown of the first 24 hours: each hour's emails sent, new
+    unique opens and clicks."""
+    start = sent_at.replace(minute=0, second=0, microsecond=0)
+    first_open = {}
+    for event in sorted(opens, key=lambda e: e["at"]):
+        first_open.setdefault(event["email"], event["at"])
+    hours = []
+    for hour in range(24):
+        begin, end = start + timedelta(hours=hour), start + timedelta(hours=hour + 1)
+        hours.append({
+            "timestamp": iso(begin),
+            "emails_sent": emails_sent if hour == 0 else 0,
+            "unique_opens": sum(1 for at in first_open.values() if begin <= at < end),
+            "recipients_clicks": sum(1 for e in clicks if begin <= e["at"] < end),
+        })
+    return hours
 
 
 def _public(campaign):
@@ -903,13 +1265,10 @@ class _Handler(BaseHTTPRequestHandler):
         fault = app.faults.take(self.command, path)
         if fault:
             record.fault = fault.kind
-        if fault and not fault.after:
-            if fault.kind != "slow":
-                record.status = self._fail(fault)
-                return
-            if abort.wait(fault.seconds):
-                self._reset()
-                return
+            fault.arrived.set()
+        if fault and not fault.after and not self._delay(fault, abort, record):
+            return
+        app.hooks.run("arrived", record)
         try:
             status, payload = app.dispatch(self.command, path, query, self.headers, raw)
             extra = {}
@@ -917,15 +1276,29 @@ class _Handler(BaseHTTPRequestHandler):
         except ApiError as error:
             status, payload, extra, content_type = (
                 error.status, error.body(), error.headers, PROBLEM_TYPE)
-        if fault and fault.after:
-            if fault.kind != "slow":
-                record.status = self._fail(fault)
-                return
-            if abort.wait(fault.seconds):
-                self._reset()
-                return
+        record.applied_status = status
+        if fault:
+            fault.applied.set()
+        app.hooks.run("applied", record)
+        if fault and fault.after and not self._delay(fault, abort, record):
+            return
         record.status = status
         self._send(status, payload, content_type, extra)
+
+    def _delay(self, fault, abort, record):
+        """Apply a fault's delay or failure; False when the request ends here."""
+        if fault.kind == "hold":
+            if fault.release.wait(MAX_HOLD_SECONDS) and not fault.aborted:
+                return True
+            self._reset()
+            return False
+        if fault.kind != "slow":
+            record.status = self._fail(fault)
+            return False
+        if abort.wait(fault.seconds):
+            self._reset()
+            return False
+        return True
 
     def _read_body(self):
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():

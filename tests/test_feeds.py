@@ -363,6 +363,7 @@ def test_atom_structure(feed_site):
             contents = entry.findall(f"{{{ATOM}}}content")
             assert [c.get("type") for c in contents] == ["html"]
             assert [s.get("type") for s in entry.findall(f"{{{ATOM}}}summary")] == ["html"]
+            assert [t.get("type") for t in entry.findall(f"{{{ATOM}}}title")] == ["text"]
             assert entry.findtext(f"{{{ATOM}}}id").startswith("urn:uuid:")
             assert entry.findtext(f"{{{ATOM}}}author/{{{ATOM}}}name") == "Karen Steinberg"
             for field in ("published", "updated"):

@@ -125,3 +125,38 @@ def test_the_word_count_is_read_once_and_counts_as_the_theme_did():
     html = "<h2>Speak</h2><p>Your work &amp; your <em>voice</em>: it's 2 <a href='x'>ways</a>.</p>"
     expected = Environment().from_string("{{ h|striptags|wordcount }}").render(h=html)
     assert word_count(html) == int(expected) == 8  # "SpeakYour": striptags joins blocks
+
+
+def test_a_summary_is_text_with_markdown_emphasis_in_every_post_and_page(site):
+    """The reader makes every Summary's HTML by the rule for text (possibility.core.text):
+    a tag is text, Markdown emphasis is markup; a page's Summary too."""
+    site.write_post("tagged.md", "Title: Tagged\nDate: 2020-03-03\nSlug: tagged\n"
+                    "Summary: A <real> tag & *emphasis*,\n    on two lines.\n\nBody.\n")
+    about = site.content / "pages" / "about.md"
+    about.write_text(about.read_text(encoding="utf-8").replace(
+        "Summary: ", "Summary: <b>Not bold</b> "), encoding="utf-8")
+    site.build()
+    home = site.html("index.html")
+    assert "A &lt;real&gt; tag &amp; <em>emphasis</em>,\non two lines." in home
+    assert 'content="&lt;b&gt;Not bold&lt;/b&gt; The Possibility Practice' in site.html(
+        "about/index.html")
+
+
+def test_the_content_cache_is_forgotten_when_the_readers_code_changes(site, monkeypatch):
+    """What the reader keeps in Pelican's content cache (the Summary's HTML, the links) is
+    read again when its code is another: a stamp of the code sits beside the cache."""
+    from possibility.site.front_matter import cache_stamp, summary
+
+    site.build()
+    reads = []
+    original = summary.summary_as_written
+    monkeypatch.setattr(summary, "summary_as_written",
+                        lambda path: reads.append(path) or original(path))
+    site.build()
+    assert reads == []  # every post and page from the cache
+    monkeypatch.setattr(cache_stamp, "CODE", "the code of another version")
+    site.build()
+    assert len(reads) >= 6  # read again: every file with a Summary
+    reads.clear()
+    site.build()
+    assert reads == []

@@ -1,11 +1,13 @@
-"""The Mailchimp backend's and adapter's decisions, as pure functions: titles and keys,
-statuses, segments, quarter-hour schedules, checklists, backoff and error messages."""
+"""The Mailchimp backend's and adapter's decisions, as pure functions: titles and the
+posts they name, the rule that picks one campaign among those sharing a post, statuses,
+segments, quarter-hour schedules, checklists, backoff and error messages."""
 
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from possibility.core.newsletter.backends import BackendError
+from possibility.core.newsletter.backends.base import Campaign, best_of, holders, standing_of
 from possibility.core.newsletter.backends.mailchimp_api import (
     KeyRejected,
     NotFound,
@@ -20,38 +22,124 @@ from possibility.core.newsletter.backends.mailchimp_api import (
     should_retry,
 )
 from possibility.core.newsletter.backends.mailchimp_backend import (
-    best_campaign,
+    TITLE_MAX,
     campaign_state,
     campaign_title,
     checklist_problems,
     interests_from_audience,
     key_of,
     mailchimp_time,
+    read_title,
     schedule_time,
     segment_opts,
+    short_id,
     to_campaign,
 )
+from possibility.core.newsletter.due import DIGEST_MAX_POSTS, digest_key
 from possibility.core.newsletter.model import Email
 
 KEY = "urn:uuid:6f1d3c52-8a0e-4e7b-9c1a-2d5b7e4f8a10"
 INTERESTS = {"Articles": ("cat1", "a1"), "Events": ("cat1", "e1"), "Members": ("cat2", "m1")}
 
 
-def email(key=KEY, name="should-your-work-speak-for-itself", groups=()):
-    class Post:
-        slug = name
-
-    return Email(key, "post", "Subject", "Preview", "<p>x</p>", "x", groups, (Post,))
+class Post:
+    def __init__(self, post_id=KEY, slug="should-your-work-speak-for-itself"):
+        self.post_id, self.slug = post_id, slug
 
 
-def test_the_title_carries_the_whole_key_after_a_readable_name():
+def email(key=KEY, name="should-your-work-speak-for-itself", groups=(), posts=None):
+    posts = posts or (Post(key, name),)
+    kind = "digest" if key.startswith("digest:") else "post"
+    return Email(key, kind, "Subject", "Preview", "<p>x</p>", "x", groups, tuple(posts))
+
+
+def digest_of(count):
+    posts = [Post(f"urn:uuid:00000000-0000-4000-8000-{n:012d}", f"post-{n}-" + "x" * 60)
+             for n in range(count)]
+    return email(digest_key(p.post_id for p in posts), posts=posts)
+
+
+def test_the_title_names_its_post_after_a_readable_name():
     title = campaign_title(email(name="a-very-long-slug-" * 5))
-    assert title.endswith(f" [{KEY}]") and len(title) <= 40 + len(KEY) + 3
+    assert title == f"{('a-very-long-slug-' * 3)[:40]} [p {short_id(KEY)}]"
+    assert len(short_id(KEY)) == 22 and len(title) <= TITLE_MAX
+    assert read_title(title) == (KEY, "post", (KEY,))
     assert key_of(title) == KEY
+
+
+def test_a_digest_title_names_every_post_within_100_characters():
+    for count in range(1, DIGEST_MAX_POSTS + 1):
+        made = digest_of(count)
+        title = campaign_title(made)
+        assert len(title) <= TITLE_MAX, title
+        assert read_title(title) == (made.key, "digest",
+                                     tuple(p.post_id for p in made.posts))
+    with pytest.raises(BackendError, match="at most 4 posts"):
+        campaign_title(digest_of(DIGEST_MAX_POSTS + 1))
+
+
+def test_titles_of_earlier_versions_and_of_other_campaigns():
+    assert read_title(f"old-slug [{KEY}]") == (KEY, "post", (KEY,))
     digest = "digest:urn:uuid:0c3f6a52-9a8e-4d1b-8f7e-3b6d2a1c9e44"
-    assert key_of(campaign_title(email(key=digest))) == digest
-    for foreign in ("", None, "May newsletter", "Spring [draft] issue", "x [a b]"):
+    assert read_title(f"digest-x [{digest}]") == (digest, "digest", ())
+    for foreign in ("", None, "May newsletter", "Spring [draft] issue", "x [a b]",
+                    "x [p short]", "x [q AAAAAAAAQACAAAAAAAAAAQ]"):
         assert key_of(foreign) is None
+
+
+def campaign(cid, posts, status="draft", second=0, key=None):
+    posts = tuple(f"p{n}" for n in posts)
+    return Campaign(cid, key or "+".join(posts), status, posts=posts,
+                    created=datetime(2030, 1, 7, 12, 0, second, tzinfo=UTC))
+
+
+def test_the_earliest_campaign_holds_a_post_and_a_sent_one_comes_first():
+    early, late = campaign("b", [1], second=1), campaign("a", [1], second=2)
+    held, winners = holders([late, early])
+    assert held["p1"] is early and winners == {"b"}
+    tie = campaign("a", [1], second=1)  # the same second: the id decides
+    assert holders([early, tie])[1] == {"a"}
+    sent = campaign("z", [1], status="sent", second=9)
+    assert holders([early, late, sent])[1] == {"z"}
+
+
+def test_a_draft_that_cannot_hold_all_its_posts_holds_none():
+    single = campaign("s", [2], second=1)
+    digest = campaign("d", [1, 2, 3], second=2)
+    other = campaign("o", [3], second=3)
+    held, winners = holders([single, digest, other])
+    assert winners == {"s", "o"} and held["p3"] is other and "p1" not in held
+
+
+def test_where_a_campaign_stands():
+    mine, rival = campaign("m", [1], second=2), campaign("r", [1], second=1)
+    assert standing_of([mine], "m", mine.key).verdict == "win"
+    assert standing_of([], "m", mine.key).verdict == "gone"
+    adopt = standing_of([mine, rival], "m", mine.key)
+    assert (adopt.verdict, adopt.campaign, adopt.losers) == ("adopt", rival, ("m",))
+    other = campaign("x", [1, 2], second=1)
+    lost = standing_of([mine, other], "m", mine.key)
+    assert (lost.verdict, lost.taken, lost.losers) == ("lost", (("p1", other),), ("m",))
+    sent = campaign("m", [1], status="sent")
+    assert standing_of([sent, rival], "m", mine.key).verdict == "done"
+
+
+def test_a_loser_is_deleted_only_once_its_loss_is_final():
+    mine, dup = campaign("m", [1], second=1), campaign("n", [1], second=2)
+    unfenced = standing_of([mine, dup], "m", mine.key, fenced=lambda c: False)
+    assert (unfenced.verdict, unfenced.losers) == ("win", ())
+    fenced_winner = standing_of([mine, dup], "m", mine.key, fenced=lambda c: c.id == "m")
+    assert fenced_winner.losers == ("n",)
+    sent = campaign("s", [1], status="sent", second=5)
+    assert standing_of([mine, sent], "m", mine.key, fenced=lambda c: False).losers == ("m",)
+
+
+def test_the_campaign_to_carry_on_with():
+    sent = campaign("s", [1], status="sent", second=5)
+    winner, loser = campaign("w", [1], second=1), campaign("l", [1], second=2)
+    assert best_of([loser, winner], winner.key) is winner
+    assert best_of([loser, winner, sent], winner.key) is sent
+    assert best_of([winner], "other") is None
 
 
 def test_mailchimp_statuses_become_draft_scheduled_or_sent():
@@ -66,14 +154,18 @@ def test_a_missing_or_empty_send_time_is_not_set(value):
     assert mailchimp_time(value) is None
 
 
-def test_a_campaign_from_json_and_the_best_of_several():
+def test_a_campaign_from_json():
     sent = to_campaign({"id": "s", "status": "sent", "send_time": "2030-01-07T12:15:00+00:00",
-                        "settings": {"title": f"x [{KEY}]"}, "archive_url": "http://a"})
-    assert (sent.key, sent.status, sent.location) == (KEY, "sent", "http://a")
+                        "create_time": "2030-01-07T12:00:00+00:00",
+                        "settings": {"title": f"x [p {short_id(KEY)}]"},
+                        "archive_url": "http://a"})
+    assert (sent.key, sent.status, sent.location, sent.posts) == (KEY, "sent", "http://a",
+                                                                  (KEY,))
     assert sent.sent_at == datetime(2030, 1, 7, 12, 15, tzinfo=UTC)
+    assert sent.created == datetime(2030, 1, 7, 12, 0, tzinfo=UTC)
     draft = to_campaign({"id": "d", "status": "save", "send_time": ""})
-    assert draft.sent_at is None and draft.key == ""
-    assert best_campaign([draft, sent]) is sent and best_campaign([]) is None
+    assert draft.sent_at is None and draft.key == "" and draft.status == "draft"
+    assert to_campaign({"id": "c", "status": "canceled"}).status == "canceled"
 
 
 def test_groups_become_one_interests_condition_per_category():

@@ -48,10 +48,14 @@ def make_api(mailchimp_api, *, direct=False, timeout=5.0, retry=FAST, sleeps=Non
 
 
 def make_backend(mailchimp_api, *, direct=False, timeout=5.0, retry=FAST, sleeps=None,
-                 **kwargs):
+                 settle=0.0, **kwargs):
+    """The backend through Prism (or `direct`). Waits are recorded, not slept, so the
+    fence before each irreversible step is 0 s: one publisher has no rival to wait for
+    (tests/test_newsletter_exactly_once.py runs two, in processes, with the real one)."""
     sleeps = sleeps if sleeps is not None else Sleeps()
     api = make_api(mailchimp_api, direct=direct, timeout=timeout, retry=retry, sleeps=sleeps)
-    return MailchimpBackend(api, list_id=mailchimp_api.list_id, sleep=sleeps, **kwargs)
+    return MailchimpBackend(api, list_id=mailchimp_api.list_id, sleep=sleeps, settle=settle,
+                            **kwargs)
 
 
 def newsletter_settings(content, ledger_path, **overrides):
@@ -104,20 +108,22 @@ def auth_headers(api_key):
 
 def seed_campaigns(server, count, *, sent=True):
     """`count` campaigns this pipeline sent earlier (other keys), straight into the server's
-    state: an archive of old newsletters, made in milliseconds."""
+    state: an archive of old newsletters, one a day until a month ago, made in
+    milliseconds."""
     headers = auth_headers(server.api_key)
     html = "<p>Old</p><p>*|UNSUB|* *|HTML:LIST_ADDRESS_HTML|*</p>"
     clock = server.clock
-    server.clock = lambda: clock() - timedelta(days=30)  # made well before anything new
     try:
-        _seed(server, count, sent, headers, html)
+        _seed(server, count, sent, headers, html, clock)
     finally:
         server.clock = clock
     server.requests.clear()
 
 
-def _seed(server, count, sent, headers, html):
+def _seed(server, count, sent, headers, html, clock):
+    start = clock() - timedelta(days=30 + count)
     for n in range(count):
+        server.clock = lambda n=n: start + timedelta(days=n)
         body = {"type": "regular", "recipients": {"list_id": server.list_id}, "settings": {
             "title": f"{SEEDED}{n} [urn:uuid:00000000-0000-4000-8000-{n:012d}]",
             "subject_line": f"Old post {n}", "from_name": "TPP",

@@ -448,3 +448,69 @@ def test_select_fields_follows_mailchimp_dot_paths():
         "campaigns": [{"settings": {"title": "t"}}]}
     assert select_fields(document, [], ["campaigns.settings", "total_items"]) == {
         "campaigns": [{"id": "a", "status": "save"}]}
+
+
+def test_a_held_request_waits_for_the_test_and_hooks_run_in_order(mailchimp_api, client):
+    """A "hold" fault keeps a request until the test releases it (here: when another
+    request has been applied, from a hook); nothing is timed."""
+    server = mailchimp_api.server
+    held = server.faults.add("hold", method="POST", path_regex=r"^/campaigns$")
+    outcome = {}
+
+    def create_held():
+        outcome["held"] = create_campaign(client, server, title="held")["id"]
+
+    worker = threading.Thread(target=create_held)
+    worker.start()
+    assert held.arrived.wait(5) and not held.applied.is_set()
+    assert server.campaigns == {}
+
+    def release(record):
+        held.release.set()
+        assert held.applied.wait(5)
+
+    hook = server.hooks.add(release, method="POST", path_regex=r"^/campaigns$")
+    second = create_campaign(client, server, title="second")["id"]
+    worker.join(timeout=5)
+    assert hook.hits == 1 and set(server.campaigns) == {second, outcome["held"]}
+    made = [r.path for r in server.calls("POST") if r.applied_status == 200]
+    assert made == ["/campaigns", "/campaigns"]
+
+
+def test_a_held_request_is_reset_when_the_server_is_reset(mailchimp_server):
+    held = mailchimp_server.faults.add("hold", method="GET", path_regex=r"^/ping$")
+    client = make_client(mailchimp_server.url, mailchimp_server.api_key, timeout=5)
+    outcome = {}
+
+    def ping():
+        try:
+            client.ping.get()
+        except ApiClientError as error:
+            outcome["status"] = error.status_code
+
+    worker = threading.Thread(target=ping)
+    worker.start()
+    assert held.arrived.wait(5)
+    mailchimp_server.reset()
+    worker.join(timeout=5)
+    assert outcome == {"status": None}
+
+
+def test_campaigns_created_since_a_time_and_the_title_limit(mailchimp_api, client):
+    server = mailchimp_api.server
+    clock = server.clock
+    first = create_campaign(client, server, title="first")
+    server.clock = lambda: clock() + timedelta(seconds=5)
+    second = create_campaign(client, server, title="second")
+    since = datetime.fromisoformat(first["create_time"]) + timedelta(seconds=1)
+    found = client.campaigns.list(since_create_time=since.isoformat().replace("+00:00", "Z"),
+                                  fields=["campaigns.id", "total_items"])
+    assert found == {"campaigns": [{"id": second["id"]}], "total_items": 1}
+    before = client.campaigns.list(before_create_time=second["create_time"],
+                                   fields=["campaigns.id", "total_items"])
+    assert before == {"campaigns": [{"id": first["id"]}], "total_items": 1}
+    with pytest.raises(ApiClientError) as too_long:
+        create_campaign(client, server, title="x" * 101)
+    assert problem(too_long.value)["errors"] == [
+        {"field": "settings.title", "message": "Use at most 100 characters."}]
+    assert create_campaign(client, server, title="x" * 100)["settings"]["title"] == "x" * 100

@@ -4,10 +4,12 @@ import logging
 import os
 import signal
 
+import pytest
 from conftest import ROOT, Site
 
 from possibility.commands.publish.build import load_settings
-from possibility.site.front_matter import CheckedMarkdownReader, markdown_pool
+from possibility.common import SettingsError
+from possibility.site.front_matter import CheckedMarkdownReader
 from possibility.site.front_matter.markdown_pool import MarkdownPool
 
 POST = """Title: Post number {n}
@@ -95,10 +97,18 @@ def test_a_site_built_on_every_core_is_the_site_built_serially(tmp_path, monkeyp
     assert [pool is not None for pool in started] == [True, False]  # posts; the 5 pages
     serial = Site(tmp_path / "serial")
     write_posts(serial.content / "posts", 40)
-    monkeypatch.setattr(markdown_pool, "PARALLEL_FROM", 10**6)
-    serial.build()
+    started.clear()
+    serial.build(MARKDOWN_POOL=False)
+    assert started == [None, None]
     assert tree(parallel.output) == tree(serial.output)
     assert "Post number 39" in parallel.html("post-number-39/index.html")
+
+
+def test_markdown_pool_must_be_true_or_false(tmp_path):
+    settings = load_settings(ROOT / "publishconf.py", {"PATH": str(tmp_path),
+                                                       "MARKDOWN_POOL": "yes"})
+    with pytest.raises(SettingsError, match="MARKDOWN_POOL is 'yes': write True .* or False"):
+        MarkdownPool.start(settings, write_posts(tmp_path, 40))
 
 
 def test_a_worker_that_dies_leaves_the_rest_to_the_build(tmp_path, caplog):

@@ -1,12 +1,14 @@
-"""The newsletter's build-time work made cheap: cached emails, worker processes, the
-background writer, and the shortcuts of the cold path. None of them may change a byte of
-what a build writes, nor let a stale email through."""
+"""The newsletter's build-time work made cheap: cached emails, worker processes, emails
+kept in a file rather than in memory, and the shortcuts of the cold path. None of them may
+change a byte of what a build writes (each speed piece is switched off by its setting and
+the bytes compared), nor let a stale email through."""
 
+import gzip
 import os
+import pickle
 import random
 import shutil
 import textwrap
-import threading
 
 import pytest
 from conftest import ROOT
@@ -14,7 +16,8 @@ from conftest import ROOT
 from possibility.commands.publish.build import BuildError
 from possibility.core.newsletter.html_transform import _fill, absolutize
 from possibility.core.newsletter.render_email import EmailTemplates
-from possibility.site.newsletter import email_cache, email_pool, email_writer
+from possibility.site.newsletter import email_cache, email_pool
+from possibility.site.newsletter.email_store import EmailStore
 
 PUBLISHED = ["is-your-career-off-track", "should-your-work-speak-for-itself"]
 
@@ -161,8 +164,6 @@ def test_a_cached_problem_still_stops_the_build(site, composed):
 def test_emails_composed_by_worker_processes_are_the_same(site, monkeypatch):
     for number in range(6):
         site.write_post(f"p{number}.md", post_text(f"p{number}", body=f"Body {number}."))
-    site.build(LOAD_CONTENT_CACHE=False)
-    here = newsletter_files(site)
     pools = []
 
     class CountedPool(email_pool.ProcessPoolExecutor):
@@ -172,9 +173,70 @@ def test_emails_composed_by_worker_processes_are_the_same(site, monkeypatch):
 
     monkeypatch.setattr(email_pool, "ProcessPoolExecutor", CountedPool)
     monkeypatch.setattr(email_pool, "_workers", lambda count: 2)
+    site.build(LOAD_CONTENT_CACHE=False, NEWSLETTER_EMAIL_POOL=False)
+    assert pools == []
+    here = newsletter_files(site)
     site.build(LOAD_CONTENT_CACHE=False)
     assert pools == ["fork"]
     assert newsletter_files(site) == here
+
+
+def test_every_email_composed_again_without_the_cache_is_the_same(site, composed):
+    site.build()
+    cached = newsletter_files(site)
+    composed.clear()
+    site.build(NEWSLETTER_EMAIL_CACHE=False)
+    assert sorted(composed) == PUBLISHED
+    assert newsletter_files(site) == cached
+    composed.clear()
+    site.build()  # the cache the switch left alone is still right
+    assert composed == []
+    assert newsletter_files(site) == cached
+
+
+@pytest.mark.parametrize("name", ["NEWSLETTER_EMAIL_POOL", "NEWSLETTER_EMAIL_CACHE"])
+def test_a_switch_that_is_not_true_or_false_stops_the_build(site, name):
+    with pytest.raises(BuildError, match=f"{name} is 'no': write True .* or False"):
+        site.build(**{name: "no"})
+
+
+def test_a_damaged_cached_email_alone_is_composed_again(site, composed):
+    site.build()
+    cached = newsletter_files(site)
+    path = site.folder / "cache" / email_cache.CACHE_NAME
+    store = EmailStore.open(path)
+    offset, size, _, _ = next(
+        entry for key, entry in store.index.items()
+        if store.files(key)["meta.json"].count(b'"slug": "is-your-career-off-track"'))
+    store.close()
+    data = bytearray(path.read_bytes())
+    data[offset + size // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    composed.clear()
+    site.build()
+    assert composed == ["is-your-career-off-track"]
+    assert newsletter_files(site) == cached
+
+
+def test_the_store_reads_one_email_at_a_time(tmp_path, monkeypatch):
+    store = EmailStore.new(tmp_path)
+    store.add("a", ("a problem",), pickle.dumps({"meta.json": b"A"}))
+    store.add("b", (), gzip.compress(pickle.dumps({"meta.json": b"B", "email.txt": b"b"})))
+    store.add("a", (), pickle.dumps({"meta.json": b"other"}))  # one key, one email
+    store.finish()
+    store.keep_as(tmp_path / "emails")
+    store.close()
+    assert [p.name for p in tmp_path.iterdir()] == ["emails"]
+    reads = []
+    real = os.pread
+    monkeypatch.setattr(os, "pread", lambda fd, size, at: reads.append(size) or real(fd, size,
+                                                                                     at))
+    opened = EmailStore.open(tmp_path / "emails")
+    assert sorted(opened.keys()) == ["a", "b"] and opened.problems("a") == ("a problem",)
+    assert sum(reads) < 200  # the index, no email
+    assert opened.files("b") == {"meta.json": b"B", "email.txt": b"b"}
+    assert opened.files("a") == {"meta.json": b"A"}
+    opened.close()
 
 
 def test_an_error_in_a_worker_process_stops_the_build_with_its_message(site, monkeypatch):
@@ -199,38 +261,6 @@ def test_an_error_while_writing_stops_the_build_with_its_message(site):
     (site.output / "newsletter").write_text("a file where the folder goes")
     with pytest.raises(BuildError, match="File exists"):
         site.build("pelicanconf.py")
-
-
-def test_the_writer_of_a_failed_build_ends_before_the_next_build_empties_the_output(
-    site, monkeypatch
-):
-    import pelican
-    from pelican.generators import ArticlesGenerator
-
-    events, release = [], threading.Event()
-    write, clean = email_writer.write_emails, pelican.clean_output_dir
-
-    def blocked_write(target, emails):
-        release.wait(10)
-        write(target, emails)
-        events.append("written")
-
-    def broken(self, writer):
-        raise RuntimeError("a later generator failed")
-
-    monkeypatch.setattr(email_writer, "write_emails", blocked_write)
-    monkeypatch.setattr(pelican, "clean_output_dir", lambda *a: [events.append("clean"),
-                                                                  clean(*a)])
-    with monkeypatch.context() as patch:
-        patch.setattr(ArticlesGenerator, "generate_output", broken)
-        with pytest.raises(BuildError, match="a later generator failed"):
-            site.build()
-    assert len(email_writer._unfinished) == 1
-    events.clear()
-    threading.Timer(0.3, release.set).start()
-    site.build(DELETE_OUTPUT_DIRECTORY=True)  # as `invoke rebuild` does
-    assert events == ["written", "clean", "written"]
-    assert not email_writer._unfinished
 
 
 def test_templates_are_read_once_with_a_themes_overrides_first(tmp_path):

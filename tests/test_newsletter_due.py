@@ -5,7 +5,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from possibility.core.newsletter.due import decide, digest_key, skip_reason
+from possibility.core.newsletter.backends.base import Campaign
+from possibility.core.newsletter.due import DIGEST_MAX_POSTS, decide, digest_key, skip_reason
 from possibility.core.newsletter.ledger import new_ledger, record, with_baseline
 from possibility.core.newsletter.model import PostRecord
 from possibility.core.newsletter.post_fields import newsletter_fields, shorten, target_groups
@@ -31,7 +32,8 @@ def ledger_with(*entries):
     for item, state in entries:
         key = item.post_id
         data = record(data, key=key, state="creating", now=NOW, posts=(item,),
-                      backend="outbox", kind="post", groups=item.groups)
+                      backend="mailchimp", destination="mailchimp:list1", kind="post",
+                      groups=item.groups)
         for step in ("created", "content_set", "checked", "sending", "sent"):
             if state == "creating":
                 break
@@ -172,6 +174,60 @@ def test_a_half_sent_digest_keeps_its_posts_when_another_post_appears():
         (key, 3, "creating"), (post(4).post_id, 1, None)]
 
 
+def test_a_half_sent_email_goes_to_the_groups_its_front_matter_names_today():
+    """The send stopped before anything was made (the list lacked a group); the author
+    fixed Newsletter-Groups: the resumed email follows the fix, not the ledger."""
+    data = record(new_ledger(NOW), key=post(1).post_id, state="creating", now=NOW,
+                  posts=(post(1, groups=("Webinars",)),), backend="mailchimp", kind="post",
+                  groups=("Webinars",))
+    [email] = decide([post(1, groups=("Events",))], data, now=NOW).emails
+    assert (email.resume_from, email.groups) == ("creating", ("Events",))
+    posts = [post(1), post(2, groups=("Events", "Articles")), post(3)]
+    data = record(new_ledger(NOW), key="digest:x", state="creating", now=NOW, posts=posts,
+                  kind="digest", groups=("Articles",))
+    data = record(data, key="digest:x", state="created", now=NOW, campaign_id="c")
+    [digest] = decide(posts, data, now=NOW).emails
+    assert digest.groups == ("Articles", "Events")  # its posts now disagree: all of them
+
+
+def test_big_digests_are_split_evenly_so_each_title_names_its_posts():
+    for count, sizes in [(4, [4]), (5, [3, 2]), (6, [3, 3]), (9, [3, 3, 3]), (10, [4, 3, 3])]:
+        emails = decide([post(n) for n in range(1, count + 1)], new_ledger(NOW), now=NOW,
+                        digest_threshold=3).emails
+        assert [len(e.posts) for e in emails] == sizes
+        assert all(e.kind == "digest" and len(e.posts) <= DIGEST_MAX_POSTS for e in emails)
+        assert [p.slug for e in emails for p in e.posts] == [
+            f"post-{n}" for n in range(1, count + 1)]
+
+
+def draft_elsewhere(cid, *posts, kind="digest"):
+    ids = tuple(p.post_id for p in posts)
+    key = ids[0] if kind == "post" else digest_key(ids)
+    return Campaign(cid, key, "draft", posts=ids, kind=kind)
+
+
+def test_due_posts_in_a_draft_made_elsewhere_go_out_in_that_email():
+    """Another publisher's draft (or a stray of a lost create) already carries posts 1
+    and 2 as a digest: this run sends that email, and plans post 3 apart."""
+    draft = draft_elsewhere("w", post(1), post(2))
+    taken = {p: draft for p in draft.posts}
+    decision = decide([post(1), post(2), post(3)], new_ledger(NOW), now=NOW,
+                      digest_threshold=3, taken=taken)
+    assert [(e.key, e.kind, e.adopts, len(e.posts)) for e in decision.emails] == [
+        (draft.key, "digest", "w", 2), (post(3).post_id, "post", None, 1)]
+    assert "in the campaign w made elsewhere" in reasons(decision)["post-1"]
+
+
+def test_a_post_in_a_draft_this_checkout_cannot_send_waits_for_its_publisher():
+    """The draft also carries post 9, which this build does not have (yet)."""
+    draft = draft_elsewhere("w", post(1), post(9))
+    decision = decide([post(1), post(2)], new_ledger(NOW), now=NOW,
+                      taken={p: draft for p in draft.posts})
+    assert states(decision) == {"post-1": "held", "post-2": "due"}
+    assert "in the draft campaign w made elsewhere" in reasons(decision)["post-1"]
+    assert [e.key for e in decision.emails] == [post(2).post_id]
+
+
 def test_a_half_sent_email_whose_post_was_unpublished_is_held():
     ledger = ledger_with((post(1), "created"))
     decision = decide([post(1, status="draft")], ledger, now=NOW)
@@ -208,7 +264,7 @@ SETTINGS = SimpleNamespace(
 
 
 def fields(metadata, category="Career", summary="<p>A <em>short</em> summary.</p>"):
-    return newsletter_fields(metadata, title="A &amp; B", summary_html=summary,
+    return newsletter_fields(metadata, title="A & B", summary_html=summary,
                              category=category, settings=SETTINGS)
 
 

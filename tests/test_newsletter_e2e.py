@@ -2,6 +2,7 @@
 back with Python's email package; then run again, then add a post."""
 
 import email
+import re
 from email import policy
 
 import pytest
@@ -102,8 +103,8 @@ def test_a_baselined_site_sends_only_posts_published_after(site):
     assert list(outbox(settings)) == ["urn:uuid:9a7c1e55-2b4d-4f6e-8a1c-3d5e7f9b1c2d"]
 
 
-def test_the_invoke_tasks_status_baseline_send_and_preview(site, monkeypatch, capsys):
-    """The tasks as an author runs them, on a copy of the project's settings and content."""
+def tasks_on(site, monkeypatch):
+    """The tasks, run on a copy of the project's settings and content: a Context."""
     for name in ("pelicanconf.py", "publishconf.py"):
         (site.folder / name).write_text((tasks.ROOT / name).read_text())
     (site.folder / "theme").symlink_to(tasks.ROOT / "theme")
@@ -111,9 +112,14 @@ def test_the_invoke_tasks_status_baseline_send_and_preview(site, monkeypatch, ca
     monkeypatch.setattr(tasks, "SETTINGS_BASE", site.folder / "pelicanconf.py")
     monkeypatch.setattr(tasks, "SETTINGS_PUBLISH", site.folder / "publishconf.py")
     monkeypatch.setattr(tasks, "ROOT", site.folder)
-    monkeypatch.delenv("MAILCHIMP_API_KEY", raising=False)
-    monkeypatch.delenv("SITEURL", raising=False)
-    context = Context()
+    for name in ("MAILCHIMP_API_KEY", "MAILCHIMP_LIST_ID", "MAILCHIMP_API_URL", "SITEURL"):
+        monkeypatch.delenv(name, raising=False)
+    return Context()
+
+
+def test_the_invoke_tasks_status_baseline_send_and_preview(site, monkeypatch, capsys):
+    """The tasks as an author runs them, on a copy of the project's settings and content."""
+    context = tasks_on(site, monkeypatch)
     for settings_file in (None, tasks.SETTINGS_BASE):
         where = tasks._newsletter(settings_file)
         assert site.folder in where.ledger_path.parents and site.folder in where.outbox_path.parents
@@ -129,10 +135,57 @@ def test_the_invoke_tasks_status_baseline_send_and_preview(site, monkeypatch, ca
     assert "would send: should-your-work-speak-for-itself" in capsys.readouterr().out
     tasks.newsletter_send(context, test_to=["karen@example.org"])
     out = capsys.readouterr().out
-    assert "sent: should-your-work-speak-for-itself" in out and "karen@example.org" in out
+    assert "rehearsed: should-your-work-speak-for-itself" in out and "karen@example.org" in out
+    assert "not sent to subscribers" in out
     assert len(list((site.folder / "outbox").glob("*.eml"))) == 1
     assert (site.content / "newsletter-ledger.json").is_file()
     tasks.newsletter_preview(context, slug="is-your-career-off-track")
     out = capsys.readouterr().out
     assert "newsletter/is-your-career-off-track/index.html" in out
     assert "served:  /newsletter/is-your-career-off-track/" in out
+
+
+SAMPLE_POST = """Title: Not Written Yet
+Date: 2021-06-02 09:00
+Slug: not-written-yet
+Post-Id: 5c1e7a44-3c2f-4d1e-8f6a-5e8c1b2d9f99
+Summary: One or two sentences that say what this post gives the reader.
+
+Write the post here. Remove 'Status: draft' when it is ready to publish.
+"""
+LATER_POST = """Title: Written For Later
+Date: 2999-01-01 10:00
+Slug: written-for-later
+Post-Id: 5c1e7a44-3c2f-4d1e-8f6a-5e8c1b2d9f98
+Summary: Scheduled.
+
+Out one day.
+"""
+
+
+def test_status_names_held_back_posts_and_sends_refuse_sample_text(site, monkeypatch, capsys):
+    context = tasks_on(site, monkeypatch)
+    site.write_post("not-written-yet.md", SAMPLE_POST)
+    site.write_post("written-for-later.md", LATER_POST)
+    tasks.newsletter_baseline(context, send=["not-written-yet"])
+    capsys.readouterr()
+
+    tasks.newsletter_status(context)
+    out = capsys.readouterr().out
+    assert "Sends go to the local outbox: a rehearsal, not sent to subscribers (set " \
+           "MAILCHIMP_API_KEY to send for real)." in out
+    assert re.search(r"\n  held back +written-for-later +content/posts/written-for-later\.md "
+                     r"is dated 2999-01-01 10:00 EST \(in \d+ years\): it is published by the "
+                     r"first build after that\n", out), out
+    assert re.search(r"\n  due +not-written-yet +to Articles\n", out), out
+    summary = ("content/posts/not-written-yet.md: field 'Summary' is still new-post's sample "
+               "text: write one or two sentences of your own")
+    assert f"  not sendable: {summary}" in out
+
+    for dry_run in (True, False):
+        with pytest.raises(Exit) as refused:
+            tasks.newsletter_send(context, dry_run=dry_run)
+        assert refused.value.code == 1 and summary in refused.value.message
+        assert "content/posts/not-written-yet.md: the body is still new-post's sample text" \
+            in refused.value.message
+    assert not (site.folder / "outbox").exists()

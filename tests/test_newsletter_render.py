@@ -3,6 +3,7 @@
 import json
 from datetime import UTC, datetime
 
+import lxml.html
 import pytest
 
 from possibility.core.newsletter.email_checks import check_email, check_groups
@@ -233,3 +234,34 @@ def test_plain_text_reads_html_as_a_browser_does():
     assert html_to_text(html) == (
         "Before after\n\nOpen para\n\nNext & last\n\n- one\n- two\n\ncafé\n")
     assert html_to_text("  ") == "\n"
+
+
+TRICKY_TITLE = '"Café" & <Leadership>: Naïve questions'
+
+
+def test_title_and_summary_are_text_in_subject_preview_heading_and_plain_text(tmp_path):
+    """possibility.core.text's rule: the title as written, the summary as a reader sees it."""
+    from possibility.core.newsletter.post_fields import newsletter_fields
+
+    summary = "Is a &lt;real&gt; question <em>worth</em> asking &amp; more?"
+    fields, problems = newsletter_fields(
+        {}, title=f"  {TRICKY_TITLE} ", summary_html=summary, category="",
+        settings=read_settings(pelican_settings(tmp_path)))
+    assert problems == []
+    assert fields.subject == TRICKY_TITLE
+    assert fields.preview == "Is a <real> question worth asking & more?"
+    record = PostRecord(**{**vars(RECORD), "title": TRICKY_TITLE, "subject": fields.subject,
+                           "preview": fields.preview, "summary_html": summary})
+    email = render_post(record, BODY)
+    html = lxml.html.document_fromstring(email.html)
+    assert html.xpath("string(//title)") == html.xpath("string(//h1)") == TRICKY_TITLE
+    assert html.xpath("string(//div[@class='preheader'])").startswith(fields.preview)
+    assert f"\n{TRICKY_TITLE}\n{'=' * len(TRICKY_TITLE)}\n" in email.text
+    digest = render_digest([record, RECORD], subject="2 new articles", preview="A · B")
+    html = lxml.html.document_fromstring(digest.html)
+    assert html.xpath("string(//h2[1])") == TRICKY_TITLE
+    content = html.xpath("//div[@class='content']")[0]
+    assert content.text_content() == fields.preview
+    assert [e.tag for e in content.iter()] == ["div", "em"]
+    assert f"\n{TRICKY_TITLE}\n{'-' * len(TRICKY_TITLE)}\n" in digest.text
+    assert "Is a <real> question worth asking & more?" in digest.text

@@ -7,6 +7,7 @@ real Pelican builds.
 
 import email
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -19,10 +20,12 @@ import pytest
 from possibility.commands.send import (
     FirstRunError,
     NewsletterError,
+    SampleTextError,
     SendError,
     baseline,
     plan,
     send,
+    send_tests,
 )
 from possibility.commands.send import status as newsletter_status
 from possibility.core.newsletter.backends import BackendError, Delivery, OutboxBackend
@@ -31,9 +34,11 @@ from possibility.core.newsletter.ledger import (
     ledger_lock,
     new_ledger,
     read_ledger,
+    view,
     write_ledger,
 )
 from possibility.core.newsletter.model import TEXT_FILE, PostRecord, SiteInfo, write_record
+from possibility.core.newsletter.post_fields import SAMPLE_BODY, SAMPLE_SUMMARY
 from possibility.core.newsletter.render_email import render_post
 from possibility.core.newsletter.settings import read_settings
 
@@ -114,8 +119,13 @@ def delivered(settings):
     return messages
 
 
+def entries(settings):
+    """The ledger as the outbox sees it: these sends are rehearsals."""
+    return view(read_ledger(settings.ledger_path), "outbox")["posts"]
+
+
 def ledger_states(settings):
-    return {e["slug"]: e["state"] for e in read_ledger(settings.ledger_path)["posts"].values()}
+    return {e["slug"]: e["state"] for e in entries(settings).values()}
 
 
 def test_each_due_post_becomes_one_standard_email(newsletter):
@@ -138,9 +148,12 @@ def test_each_due_post_becomes_one_standard_email(newsletter):
         assert "*|" not in part and "https://example.com/unsubscribe?sample=1" in part
         assert "Test Practice · 1 Sample Street" in part
     assert ledger_states(settings) == {"post-1": "sent", "post-2": "sent"}
-    entry = read_ledger(settings.ledger_path)["posts"][post(1).post_id]
+    entry = entries(settings)[post(1).post_id]
     assert entry["location"].startswith("outbox/") and entry["location"].endswith("-post-1.eml")
-    assert any("sent: post-1: 'Post 1' to Articles" in line for line in report.lines())
+    assert f"  rehearsed: post-1: 'Post 1' to Articles: written to {entry['location']}, not " \
+        "sent to subscribers" in "\n".join(report.lines())
+    assert report.lines()[0].startswith("Newsletter rehearsal in the outbox: nothing reaches "
+                                        "subscribers; set MAILCHIMP_API_KEY to send for real")
 
 
 def test_a_second_run_sends_nothing_and_a_new_post_alone_goes_next(newsletter, tmp_path):
@@ -178,9 +191,9 @@ def test_several_posts_at_once_go_out_as_one_digest(tmp_path):
     html = message.get_body(("html",)).get_content()
     for n in (1, 2, 3):
         assert f"https://example.org/post-{n}/" in html and f"Summary of post {n}" in html
-    entries = read_ledger(settings.ledger_path)["posts"].values()
-    assert {e["campaign_id"] for e in entries} == {result.campaign_id}
-    assert {e["kind"] for e in entries} == {"digest"}
+    recorded = entries(settings).values()
+    assert {e["campaign_id"] for e in recorded} == {result.campaign_id}
+    assert {e["kind"] for e in recorded} == {"digest"}
 
 
 def test_first_run_refuses_lists_the_posts_and_how_to_baseline(tmp_path):
@@ -211,7 +224,7 @@ def test_a_site_with_nothing_to_send_starts_its_ledger_on_the_first_run(tmp_path
     settings = settings_for(tmp_path)
     output = build_output(tmp_path, [post(1, status="draft")])
     send(output, settings, backend=outbox_backend(settings), clock=Clock())
-    assert read_ledger(settings.ledger_path)["posts"] == {}
+    assert entries(settings) == {}
     build_output(tmp_path, [post(1)])
     assert [r.slugs for r in send(output, settings, backend=outbox_backend(settings)).results] \
         == [("post-1",)]
@@ -224,7 +237,8 @@ def test_dry_run_says_what_would_go_and_changes_nothing(newsletter):
     assert [(r.state, r.slugs) for r in report.results] == [
         ("would send", ("post-1",)), ("would send", ("post-2",))]
     assert report.lines()[0] == (
-        "Dry run (newsletter via outbox): nothing is sent or recorded.")
+        "Dry run (newsletter rehearsal in the outbox: nothing reaches subscribers; set "
+        "MAILCHIMP_API_KEY to send for real): nothing is sent or recorded.")
     assert settings.ledger_path.read_bytes() == before
     assert not settings.outbox_path.exists()
 
@@ -252,7 +266,7 @@ def test_test_to_sends_a_test_first_and_records_it(newsletter):
     assert len(tests) == 2
     message = email.message_from_bytes(tests[0].read_bytes(), policy=policy.default)
     assert message["To"] == "karen@example.org" and message["Subject"] == "[Test] Post 1"
-    entry = read_ledger(settings.ledger_path)["posts"][post(1).post_id]
+    entry = entries(settings)[post(1).post_id]
     assert entry["tested_to"] == ["karen@example.org"] and "tested" in entry["times"]
 
 
@@ -261,10 +275,14 @@ def test_status_lists_every_post_with_its_state(newsletter, tmp_path):
     send(output, settings, backend=outbox_backend(settings), clock=Clock())
     build_output(tmp_path, [post(1, content_hash="sha256:edited"), post(3, newsletter=False),
                             post(4, status="hidden"), post(5)])
-    table = [line.strip() for line in newsletter_status(output, settings, now=NOW).lines()[1:]]
-    assert any(line.startswith("changed since sent  post-1") for line in table)
-    assert any(line.startswith("sent") and "post-2" in line and "via outbox" in line
-               for line in table)
+    lines = newsletter_status(output, settings, now=NOW).lines()
+    assert lines[1] == ("Sends go to the local outbox: a rehearsal, not sent to subscribers "
+                        "(set MAILCHIMP_API_KEY to send for real).")
+    table = [line.strip() for line in lines[2:]]
+    assert any(line.startswith("rehearsed           post-1  in the outbox 2026-11-24 12:0")
+               and line.endswith("-post-1.eml): not sent to subscribers; edited since")
+               for line in table), table
+    assert any(line.startswith("rehearsed") and "post-2" in line for line in table)
     assert any("post-3" in line and "Newsletter: no" in line for line in table)
     assert any("post-4" in line and "hidden" in line for line in table)
     assert any(line.startswith("due") and "post-5" in line for line in table)
@@ -375,10 +393,11 @@ def test_an_ambiguous_send_failure_is_resolved_by_asking_not_by_sending_again(ne
     output, settings = newsletter
     with pytest.raises(SendError, match="timed out"):
         send(output, settings, backend=outbox_backend(settings, LostAnswer), clock=Clock())
-    assert ledger_states(settings) == {"post-1": "sending"}
+    # every email is made and checked before any is sent: post 2 waits, ready
+    assert ledger_states(settings) == {"post-1": "sending", "post-2": "checked"}
     report = send(output, settings, backend=outbox_backend(settings), clock=Clock())
     assert [(r.slugs, r.resumed_from) for r in report.results] == [
-        (("post-1",), "sending"), (("post-2",), None)]
+        (("post-1",), "sending"), (("post-2",), "checked")]
     assert_exactly_once(settings, [post(1), post(2)])
 
 
@@ -474,3 +493,99 @@ def test_a_process_killed_right_after_any_step_is_resumed_without_a_duplicate(tm
     assert ledger_states(settings) != {"post-1": "sent"}
     send(output, settings, backend=outbox_backend(settings), clock=Clock())
     assert_exactly_once(settings, [post(1)])
+
+
+# invoke new-post's sample text: never sent (issue 12) -------------------------------------
+
+
+SUMMARY_IS_SAMPLE = ("field 'Summary' is still new-post's sample text: write one or two "
+                     "sentences of your own")
+
+
+def test_a_post_with_new_posts_sample_text_is_never_sent(tmp_path):
+    settings = settings_for(tmp_path)
+    write_ledger(settings.ledger_path, new_ledger(NOW - timedelta(days=30)))
+    before = settings.ledger_path.read_bytes()
+    sample = post(1, source="posts/post-1.md", summary_html=f"<p>{SAMPLE_SUMMARY}</p>")
+    output = build_output(tmp_path, [sample, post(2, source="posts/post-2.md")])
+    # from the built email (no sources to read): its Summary is the sample
+    for dry_run in (True, False):
+        with pytest.raises(SampleTextError) as refused:
+            send(output, settings, backend=outbox_backend(settings), dry_run=dry_run)
+        assert str(refused.value) == (
+            "nothing was sent: a post still has invoke new-post's sample text:\n"
+            f"  posts/post-1.md: {SUMMARY_IS_SAMPLE}")
+    with pytest.raises(SampleTextError):
+        send_tests(output, settings, ["k@example.org"], backend=outbox_backend(settings))
+    assert not settings.outbox_path.exists() and settings.ledger_path.read_bytes() == before
+    # from its source, as written: the Summary is the author's, the body is not
+    content = tmp_path / "content"
+    (content / "posts").mkdir(parents=True)
+    source = content / "posts" / "post-1.md"
+    source.write_text(f"Title: Post 1\nSummary: In my own words.\n\n{SAMPLE_BODY}\n")
+    (content / "posts" / "post-2.md").write_text("Title: Post 2\n\nWritten.\n")
+    with pytest.raises(SampleTextError) as refused:
+        send(output, settings, backend=outbox_backend(settings), content_path=content)
+    assert str(refused.value).splitlines()[1:] == [
+        "  content/posts/post-1.md: the body is still new-post's sample text (\"Write the post "
+        "here. Remove 'Status: draft' when it is ready to publish.\"): write the post in its "
+        "place"]
+    status_lines = newsletter_status(output, settings, now=NOW, content_path=content).lines()
+    assert status_lines[-1].startswith("  not sendable: content/posts/post-1.md: the body is")
+    assert settings.ledger_path.read_bytes() == before
+    source.write_text("Title: Post 1\nSummary: In my own words.\n\nThe post, written.\n")
+    report = send(output, settings, backend=outbox_backend(settings), content_path=content,
+                  clock=Clock())
+    assert [r.slugs for r in report.results] == [("post-1",), ("post-2",)]
+
+
+# newsletter-test: a test of each due email, to the given addresses only ---------------------
+
+
+def test_send_tests_reach_only_the_addresses_and_change_nothing(newsletter):
+    output, settings = newsletter
+    before = settings.ledger_path.read_bytes()
+    report = send_tests(output, settings, ["karen@example.org, editor@example.org"],
+                        backend=outbox_backend(settings))
+    tests = sorted((settings.outbox_path / "tests").glob("*.eml"))
+    messages = [email.message_from_bytes(p.read_bytes(), policy=policy.default) for p in tests]
+    assert sorted(m["Subject"] for m in messages) == ["[Test] Post 1", "[Test] Post 2"]
+    assert {m["To"] for m in messages} == {"karen@example.org, editor@example.org"}
+    assert list(settings.outbox_path.glob("*.eml")) == []  # the list received nothing
+    assert list((settings.outbox_path / ".campaigns").iterdir()) == []  # drafts deleted
+    assert settings.ledger_path.read_bytes() == before
+    lines = report.lines()
+    assert lines[0] == ("Test emails via outbox to karen@example.org, editor@example.org only: "
+                        "nothing is sent to the list, and the ledger is unchanged.")
+    assert re.fullmatch(r"  tested: post-1: 'Post 1' \(for Articles; \d+\.\d KB of HTML\), "
+                        r"draft outbox-\w+ deleted after its test", lines[1]), lines[1]
+    # the real send afterwards: each post once, from a draft of its own
+    sent = send(output, settings, backend=outbox_backend(settings), clock=Clock())
+    assert [r.slugs for r in sent.results] == [("post-1",), ("post-2",)]
+    assert len(delivered(settings)) == 2
+    assert send_tests(output, settings, ["k@example.org"], backend=outbox_backend(
+        settings)).lines()[1:] == ["  nothing is due: no test email sent."]
+
+
+def test_send_tests_leave_an_email_whose_send_stopped_half_way(newsletter):
+    output, settings = newsletter
+    with pytest.raises(Crash):
+        send(output, settings, backend=outbox_backend(settings, CrashingOutbox,
+                                                      crash_at="check", when="before"))
+    states = ledger_states(settings)
+    report = send_tests(output, settings, ["k@example.org"], backend=outbox_backend(settings))
+    assert report.left == ["post-1: its send stopped at 'content_set'; invoke newsletter-send "
+                           "finishes it"]
+    assert [line.split(":")[0] for line in report.tested] == ["post-2"]
+    assert ledger_states(settings) == states
+
+
+@pytest.mark.parametrize("addresses, says", [
+    ([], "no address to send the test emails to"),
+    (["karen@example.org", "karen"], "'karen' is not an email address"),
+])
+def test_send_tests_need_addresses(newsletter, addresses, says):
+    output, settings = newsletter
+    with pytest.raises(NewsletterError, match=says):
+        send_tests(output, settings, addresses, backend=outbox_backend(settings))
+    assert not settings.outbox_path.exists()

@@ -1,13 +1,17 @@
 """possibility.site.output_sync: builds write in place, leave unchanged files alone and remove
 what the site no longer has, ending with exactly what a build into an empty folder makes."""
 
+import json
 import os
 import shutil
+import subprocess
+import sys
 
 import pytest
-from conftest import Site
+from conftest import ROOT, Site
 from pelican.writers import FileOverwriteFailedError
 
+from possibility.commands.publish.build import load_settings
 from possibility.site.output_sync.stale import remove_stale, stale_files
 from possibility.site.output_sync.writer import ChangedOnlyWriter
 
@@ -144,6 +148,8 @@ def assert_same_as_a_fresh_build(site, folder):
 
 
 def test_a_production_build_after_a_local_one_drops_the_drafts(site):
+    (site.content / "images").mkdir(exist_ok=True)  # the post's image (a missing one stops
+    (site.content / "images" / "square.png").write_bytes(PNG)  # the build)
     site.write_post("draft.md", POST.replace("Slug: short-lived", "Status: draft\nSlug: wip"))
     site.build("pelicanconf.py")
     assert (site.output / "drafts" / "wip" / "index.html").is_file()
@@ -170,6 +176,39 @@ def test_the_build_says_what_it_wrote_left_and_removed(site):
     again = site.build()
     assert again.output.written == () and "about/index.html" in again.output.unchanged
     assert again.output.removed == ("gone.html",)
-    pages = len(again.pages_unchanged)
-    assert pages > 10 and again.describe().endswith(
-        f"; 0 pages written, {pages} already right; 1 old file removed")
+    # The numbers add up: the files are the site's pages (written + already right), the
+    # email previews (the newsletter's own writer) and the other files; removed apart.
+    pages, emails = len(again.pages_unchanged), len(again.email_previews)
+    others = len(again.files) - pages - emails
+    assert pages > 10 and emails == 2 and others > 0
+    assert {p.as_posix() for p in again.pages} == set(again.site_pages) | {
+        p.as_posix() for p in again.email_previews}
+    assert again.describe() == (
+        f"{len(again.files)} files in {site.output}: {pages} pages (0 written, {pages} already "
+        f"right), 2 email previews, {others} other files; 1 old file removed")
+
+
+def test_the_site_is_the_same_built_into_an_emptied_folder_without_output_sync(tmp_path):
+    """The plugin is switched off by leaving it out of PLUGINS, with Pelican's own
+    DELETE_OUTPUT_DIRECTORY for a clean output: the same bytes either way."""
+    # Pelican's signals are global to a process: each plugin set builds in its own.
+    def build(output, plugins, *extra):
+        subprocess.run(
+            [sys.executable, "-m", "pelican", str(ROOT / "content"), "-o", str(output),
+             "-s", str(ROOT / "publishconf.py"), "-q", "-e",
+             f"CACHE_PATH={json.dumps(str(output) + '-cache')}",
+             f"PLUGINS={json.dumps(plugins)}", *extra],
+            check=True, cwd=ROOT,
+        )
+        return tree(output)
+
+    plugins = load_settings(ROOT / "publishconf.py")["PLUGINS"]
+    plugin = "possibility.site.output_sync"
+    assert plugin in plugins
+    (tmp_path / "without").mkdir()
+    (tmp_path / "without" / "stale.html").write_text("from an earlier build")
+    synced = build(tmp_path / "synced", plugins)
+    emptied = build(tmp_path / "without", [p for p in plugins if p != plugin],
+                    "DELETE_OUTPUT_DIRECTORY=true")
+    assert synced == emptied
+    assert "newsletter/should-your-work-speak-for-itself/meta.json" in synced

@@ -55,17 +55,23 @@ def invoke_publish(folder):
     return done.returncode, done.stdout + done.stderr
 
 
-def test_invoke_publish_on_defaults_keeps_the_site_in_output_and_emails_to_the_outbox(project):
+def test_invoke_publish_on_defaults_keeps_the_site_in_output_and_rehearses_in_the_outbox(
+        project):
     code, printed = invoke_publish(project)
     assert code == 0, printed
     assert (project / "output/curiosity-before-strategy/index.html").is_file()
     assert f"no DEPLOY_TARGET set: the site stays in {project / 'output'}" in printed
     assert "not checked: the target is local" in printed
-    assert "the local outbox" in printed
     emails = list((project / "outbox").glob("*-curiosity-before-strategy.eml"))
-    assert len(emails) == 1 and emails[0].name in printed
-    assert 'Newsletter: sent "Curiosity Before Strategy"' in git(project, "log", "-1",
-                                                                 "--format=%s")
+    assert len(emails) == 1
+    shown = " ".join(printed.split())
+    assert (f"rehearsal: written to outbox/{emails[0].name}, not sent to subscribers"
+            in shown), printed
+    assert ("the local outbox (outbox): a rehearsal, not sent to subscribers; set "
+            "MAILCHIMP_API_KEY to send for real") in shown
+    # a rehearsal is never committed: the ledger keeps it, uncommitted
+    assert git(project, "log", "-1", "--format=%s") == "the site"
+    assert "only the outbox's rehearsals changed in it" in shown
     assert "Published." in printed
 
 

@@ -1,11 +1,14 @@
 """Committing the newsletter ledger after a send (possibility.commands.publish.ledger_git),
 in real git."""
 
+import json
+
 import pytest
 from publish_helpers import git
 
 from possibility.commands.publish.gitcmd import GitError
 from possibility.commands.publish.ledger_git import commit_ledger, commit_message
+from possibility.core.newsletter.ledger import read_ledger, write_ledger
 
 
 @pytest.fixture
@@ -75,3 +78,30 @@ def test_a_failed_commit_says_nothing_is_sent_twice(checkout, monkeypatch):
         commit_ledger(checkout, ledger, ["A"])
     assert "git commit failed" in str(failure.value)
     assert "nothing will be sent twice" in str(failure.value)
+
+
+def test_a_rehearsal_alone_is_never_committed(checkout):
+    """The outbox reached no subscriber: a ledger whose rehearsals alone changed, or whose
+    schema alone moved on, stays uncommitted; a real send commits it whole."""
+    ledger = checkout / "content" / "newsletter-ledger.json"
+    baselined = {"schema": 1, "started": "2026-11-24T09:00:00Z", "posts": {"urn:uuid:a": {
+        "content_hash": "sha256:a", "slug": "a", "state": "baseline",
+        "times": {"baseline": "2026-11-24T09:00:00Z"}, "title": "A"}}}
+    ledger.write_text(json.dumps(baselined))
+    git(checkout, "add", "--", str(ledger))
+    git(checkout, "commit", "--quiet", "-m", "baseline")
+    rehearsal = {"email": "urn:uuid:b", "destination": "outbox", "backend": "outbox",
+                 "slug": "b", "state": "sent", "times": {"sent": "2026-11-25T09:00:00Z"}}
+    write_ledger(ledger, {**read_ledger(ledger), "rehearsals": {"outbox": {
+        "urn:uuid:b": rehearsal}}})  # migrated to schema 2 as well
+    assert commit_ledger(checkout, ledger, []) == (
+        "content/newsletter-ledger.json not committed: only the outbox's rehearsals changed "
+        "in it, and they reached no subscriber")
+    assert git(checkout, "log", "-1", "--format=%s") == "baseline"
+    sent = {**rehearsal, "destination": "mailchimp:list", "backend": "mailchimp",
+            "campaign_id": "c1"}
+    data = read_ledger(ledger)
+    data["posts"]["urn:uuid:b"] = sent
+    write_ledger(ledger, data)
+    assert "Newsletter: sent \"B\"" in commit_ledger(checkout, ledger, ["B"])
+    assert json.loads(git(checkout, "show", "HEAD:content/newsletter-ledger.json")) == data

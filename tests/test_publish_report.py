@@ -6,13 +6,16 @@ import io
 from rich.console import Console
 
 from possibility.commands.publish.deploy import DeployResult
+from possibility.commands.publish.newsletter_bridge import DueEmail
 from possibility.commands.publish.report import (
     Emailed,
+    EmailPreview,
     PublishReport,
     Skipped,
     StepRecord,
     count,
     lines,
+    markdown,
     render,
 )
 
@@ -101,9 +104,84 @@ def test_a_long_failure_is_said_once_in_full_at_the_end():
     assert text.count("answered 404") == 1
 
 
-def test_the_pages_a_build_wrote_are_counted_when_known():
-    report = sample(pages_written=3, pages_unchanged=21)
-    assert "Pages: 24 in output; 3 written, 21 already right" in lines(report)
+def test_the_pages_a_build_wrote_are_counted_when_known_and_add_up():
+    report = sample(pages_written=3, pages_unchanged=21, email_previews=2, other_files=19,
+                    removed=1)
+    expected = ("24 in output: 3 written, 21 already right; also 2 email previews and "
+                "19 other files; 1 old file removed")
+    assert f"Pages: {expected}" in lines(report)
     screen = io.StringIO()
     render(report, Console(file=screen, width=200))
-    assert "24 in output; 3 written, 21 already right" in screen.getvalue()
+    assert expected in screen.getvalue()
+
+
+def test_held_back_posts_are_listed_with_when_they_go_out():
+    held = ["content/posts/x.md is dated 2030-06-02 09:00 EDT (in 4 h 55 min): it is "
+            "published by the first build after that"]
+    report = sample(held_back=held)
+    assert f"Held back: {held[0]}" in lines(report)
+    assert lines(report).index(f"Held back: {held[0]}") == lines(report).index(
+        "Pages: 24 in output") + 1
+    screen = io.StringIO()
+    render(report, Console(file=screen, width=300))
+    assert "Held back" in screen.getvalue() and "(in 4 h 55 min)" in screen.getvalue()
+
+
+def test_the_pipeline_reports_what_the_build_counted(production_site):
+    """build_step: the report's numbers are the build's, and they add up."""
+    from possibility.commands.publish.pipeline import PublishOptions, _Run, build_step
+
+    result = production_site.result
+    run = _Run(settings=None, options=PublishOptions(), edges=None, report=PublishReport())
+    run.edges = type("Edges", (), {"build": staticmethod(lambda: result)})()
+    status, summary = build_step(run)
+    report = run.report
+    assert status == "done" and summary == result.describe()
+    assert report.pages == report.pages_written + report.pages_unchanged > 20
+    assert report.pages + report.email_previews + report.other_files == len(result.files)
+    assert report.email_previews == len(result.email_previews) == 2
+
+
+def test_a_rehearsal_says_it_reached_no_subscriber():
+    rehearsed = Emailed("Curiosity", "https://example.org/c/", "rehearsal: written to "
+                        "outbox/2026-11-24-c.eml, not sent to subscribers", rehearsal=True)
+    report = sample(emailed=[rehearsed], newsletter_note=(
+        "the local outbox (outbox): a rehearsal, not sent to subscribers; set "
+        "MAILCHIMP_API_KEY to send for real"))
+    text = lines(report)
+    assert ("Rehearsed: Curiosity <https://example.org/c/> -> rehearsal: written to "
+            "outbox/2026-11-24-c.eml, not sent to subscribers") in text
+    assert text[-3].endswith("set MAILCHIMP_API_KEY to send for real")
+    assert "Would rehearse: Curiosity" in "\n".join(lines(sample(emailed=[rehearsed],
+                                                                 dry_run=True)))
+    screen = io.StringIO()
+    render(report, Console(file=screen, width=300))
+    assert "Rehearsed" in screen.getvalue() and "Emailed" not in screen.getvalue()
+
+
+def test_the_markdown_summary_says_what_would_be_emailed_and_what_is_held_back():
+    held = "content/posts/x.md is dated 2030-06-02 09:00 EDT (in 4 h 55 min): it is published " \
+           "by the first build after that"
+    preview = EmailPreview("A | B <c>", "post", ("Articles", "Events"),
+                           (DueEmail("A | B <c>", "https://example.org/a/"),), 20480, 3072)
+    digest = EmailPreview("3 new articles", "digest", (), tuple(
+        DueEmail(f"Post {n}", f"https://example.org/{n}/") for n in range(3)), 30720, 5120,
+        resumed="checked")
+    report = sample(dry_run=True, previews=[preview, digest], held_back=[held],
+                    checks=f"checked the links of 28 pages; key {SECRET}")
+    text = markdown(report, secrets=(SECRET,))
+    assert text.startswith("## Publish dry run: ✅ Dry run: nothing was deployed and nothing "
+                           "was sent.\n")
+    assert "**Checks passed:** checked the links of 28 pages; key [redacted]" in text
+    assert SECRET not in text
+    assert ("| A \\| B &lt;c&gt; | Articles, Events | 20.0 KB HTML, 3.0 KB text | "
+            "[A \\| B &lt;c&gt;](https://example.org/a/) |") in text
+    assert ("| 3 new articles (digest of 3) (resumes after 'checked') | the whole list | "
+            "30.0 KB HTML, 5.0 KB text | [Post 0](https://example.org/0/)<br>[Post 1]") in text
+    assert f"### Held back by their date\n\n- {held}\n" in text
+    assert "| deploy | done | 1.50 s | uploaded 2 files, deleted 1, 41 unchanged |" in text
+    stopped = markdown(sample(failure="check failed: 1 problem", previews=[]))
+    assert stopped.startswith("## Publish: ❌ Publish stopped: check failed: 1 problem\n")
+    assert "```text\ncheck failed: 1 problem\n```" in stopped
+    assert "Not known: the run stopped before the newsletter was asked." in stopped
+    assert "### Held back by their date\n\nNone." in stopped

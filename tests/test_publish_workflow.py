@@ -12,6 +12,7 @@ import yaml
 from conftest import ROOT
 
 WORKFLOW = ROOT / ".github" / "workflows" / "publish.yml"
+README = ROOT / "README.md"
 
 
 def actionlint(*paths):
@@ -29,7 +30,7 @@ BREAKAGES = {
                   '"runs-on" section is missing'),
     "typo-in-context": (("secrets.AWS_SECRET_ACCESS_KEY", "secret.AWS_SECRET_ACCESS_KEY"),
                         'undefined variable "secret"'),
-    "bad-cron": (('cron: "17 * * * *"', 'cron: "17 * * *"'), "invalid CRON format"),
+    "bad-cron": (('cron: "47 * * * *"', 'cron: "47 * * *"'), "invalid CRON format"),
     "unknown-input": (("inputs.confirm_first_send", "inputs.confirm_fist_send"),
                       'property "confirm_fist_send" is not defined'),
 }
@@ -66,3 +67,18 @@ def test_it_publishes_on_push_to_main_and_hourly_and_pushes_the_ledger_back():
     publish = next(step for step in steps if step.get("name") == "Publish")
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "MAILCHIMP_API_KEY"):
         assert publish["env"][name] == f"${{{{ secrets.{name} }}}}"
+
+
+def test_runs_never_overlap_and_the_hourly_run_is_not_at_the_minute_of_the_readme_cron():
+    """Two publishers at the same minute race for every post (issue 13): the workflow
+    queues its own runs, and its hourly minute is not the one the README gives cron."""
+    workflow = yaml.safe_load(WORKFLOW.read_text())
+    assert workflow["concurrency"] == {"group": "publish", "cancel-in-progress": False}
+    [schedule] = workflow[True]["schedule"]
+    minute = int(schedule["cron"].split()[0])
+    crontab = re.findall(r"^(\d+) \* \* \* \* cd .*invoke publish", README.read_text(),
+                         flags=re.MULTILINE)
+    assert crontab, "README shows no hourly cron line for invoke publish"
+    for line_minute in map(int, crontab):
+        apart = abs(minute - line_minute) % 60
+        assert min(apart, 60 - apart) >= 15, (minute, line_minute)

@@ -18,7 +18,7 @@ ACTION = (
     "?u=8f3b1e2d4c5a6b7c8d9e0f1a2&id=7c9e1a4b2d&f_id=00e5c8e1f0"
 )
 HONEYPOT = "b_8f3b1e2d4c5a6b7c8d9e0f1a2_7c9e1a4b2d"
-ARCHIVE_SETTING = "newsletter/archive/"
+ARCHIVE_SETTING = "past-issues/"
 ARCHIVE = f"https://www.thepossibilitypractice.com/{ARCHIVE_SETTING}"
 
 
@@ -216,7 +216,7 @@ def render_signup(audience=None, **signup_settings):
 @pytest.mark.parametrize(
     ("setting", "hrefs"),
     [
-        ({}, ["../../newsletter/archive/"] * 2),
+        ({}, ["../../past-issues/"] * 2),
         ({"SIGNUP_ARCHIVE_URL": "https://us21.campaign-archive.com/home/?u=1&id=2"},
          ["https://us21.campaign-archive.com/home/?u=1&id=2"] * 2),
         ({"SIGNUP_ARCHIVE_URL": ""}, []),

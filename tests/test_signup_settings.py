@@ -138,7 +138,7 @@ def test_the_message_after_a_signup_links_to_the_landing_page_that_says_the_same
 @pytest.mark.parametrize(
     ("value", "link"),
     [
-        ("newsletter/archive/", "newsletter/archive/"),
+        ("past-issues/", "past-issues/"),
         ("/issues/", "issues/"),
         ("https://us21.campaign-archive.com/home/?u=8f3b&id=7c9e",
          "https://us21.campaign-archive.com/home/?u=8f3b&id=7c9e"),
@@ -147,7 +147,7 @@ def test_the_message_after_a_signup_links_to_the_landing_page_that_says_the_same
     ],
 )
 def test_the_archive_link_setting(value, link):
-    assert read_settings({"PATH": "c"}).archive_url == "newsletter/archive/"
+    assert read_settings({"PATH": "c"}).archive_url == "past-issues/"
     assert read_settings({"PATH": "c", "SIGNUP_ARCHIVE_URL": value}).archive_url == link
 
 

@@ -5,6 +5,7 @@ from browser_fixtures import axe_violations
 from conftest import PRODUCTION_URL
 
 ARTICLE = "should-your-work-speak-for-itself/"
+EVENT = "events/executive-coaching-group-2019-04/"
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +33,7 @@ def _watch(page, base_url):
     return seen
 
 
-@pytest.mark.parametrize("path", ["", ARTICLE])
+@pytest.mark.parametrize("path", ["", ARTICLE, EVENT, "subscribe/", "about/"])
 def test_page_loads_cleanly_with_no_request_outside_the_site(served_site, page_in, path):
     page = page_in()
     seen = _watch(page, served_site.url)
@@ -41,7 +42,9 @@ def test_page_loads_cleanly_with_no_request_outside_the_site(served_site, page_i
     assert seen == {"errors": [], "outside": []}
 
 
-@pytest.mark.parametrize("path", ["", ARTICLE, "about/", "404.html", "subscribe/", "archives/"])
+@pytest.mark.parametrize(
+    "path", ["", ARTICLE, EVENT, "about/", "404.html", "subscribe/", "archives/",
+             "executive-coaching-group/"])
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_axe_finds_no_violation(served_site, page_in, path, scheme):
     page = page_in(color_scheme=scheme)
@@ -49,10 +52,11 @@ def test_axe_finds_no_violation(served_site, page_in, path, scheme):
     assert axe_violations(page) == []
 
 
+@pytest.mark.parametrize("path", ["", ARTICLE])
 @pytest.mark.parametrize("width", [320, 375])
-def test_article_fits_a_phone_without_horizontal_scrolling(served_site, page_in, width):
+def test_article_fits_a_phone_without_horizontal_scrolling(served_site, page_in, width, path):
     page = page_in(width=width, height=800)
-    page.goto(f"{served_site.url}/{ARTICLE}", wait_until="load")
+    page.goto(f"{served_site.url}/{path}", wait_until="load")
     scroll_width = page.evaluate("document.documentElement.scrollWidth")
     assert scroll_width <= width
     assert page.locator("h1").bounding_box()["width"] <= width

@@ -5,7 +5,7 @@ import logging
 import pytest
 
 LOGGER = "possibility.site.stray_files"
-WHERE = "posts go in content/posts/, pages in content/pages/"
+WHERE = "posts go in content/posts/, pages in content/pages/, events in content/events/"
 
 
 def stray_warnings(caplog):
@@ -50,7 +50,8 @@ def test_the_rules_are_pelicans_own_settings(strays, caplog):
     (strays.content / "posts" / "old").mkdir()
     (strays.content / "posts" / "old" / "archived.md").write_text("Title: Old\n\nOld.\n")
     strays.build(ARTICLE_PATHS=["posts", "drafts"], ARTICLE_EXCLUDES=["posts/old"])
-    where = "posts go in content/posts/ or content/drafts/, pages in content/pages/"
+    where = ("posts go in content/posts/ or content/drafts/, pages in content/pages/, "
+             "events in content/events/")
     assert stray_warnings(caplog) == [
         f"content/images/notes.markdown is not read: {where}",
         f"content/my-post.md is not read: {where}",

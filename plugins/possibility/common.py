@@ -20,6 +20,18 @@ class SettingsError(PossibilityError, ValueError):
     """A setting's value is wrong; the message names the setting and what to write."""
 
 
+class ProblemsError(PossibilityError):
+    """Several problems found together, one line each naming its file and the fix, so the
+    author mends them all at once. A subclass says what did not happen in `headline`."""
+
+    headline = "{count} problem(s)"
+
+    def __init__(self, problems, headline=None):
+        self.problems = list(problems)
+        headline = (headline or self.headline).format(count=len(self.problems))
+        super().__init__(f"{headline}:\n" + "\n".join(self.problems))
+
+
 # Files
 
 
@@ -82,6 +94,13 @@ def write_if_changed(path, data, touch=False):
     return True
 
 
+def shown_path(path, content_path):
+    """A file's path as the author knows it: relative to the project (the folder that holds
+    the content folder `content_path`), such as content/posts/x.md."""
+    project = os.path.dirname(os.path.abspath(content_path or "."))
+    return os.path.relpath(os.path.abspath(path), project).replace(os.sep, "/")
+
+
 # Settings
 
 
@@ -117,6 +136,13 @@ def number(name, value, minimum, whole=False, text=False, error=SettingsError):
         kind = "whole number" if whole else "number"
         raise error(f"{name} is {value!r}: write a {kind} of at least {minimum}.")
     return int(parsed) if whole else parsed
+
+
+def switch(name, value, error=SettingsError):
+    """`value` checked to be True or False (a setting that turns something on or off)."""
+    if not isinstance(value, bool):
+        raise error(f"{name} is {value!r}: write True or False.")
+    return value
 
 
 def choice(name, value, choices, error=SettingsError):

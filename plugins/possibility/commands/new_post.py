@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from unidecode import unidecode  # Pelican's own transliteration (a dependency of Pelican)
 
 from possibility.common import PossibilityError
+from possibility.core.newsletter.post_fields import SAMPLE_BODY, SAMPLE_SUMMARY
 
 MAX_SLUG_LENGTH = 80
 SLUG_EXAMPLE = "my-new-post"
@@ -70,9 +71,9 @@ def front_matter(title, *, author, category, post_id, now, slug=None):
         f"Slug: {slug}\n"
         f"Post-Id: {post_id}\n"
         "Status: draft\n"
-        "Summary: One or two sentences that say what this post gives the reader.\n"
+        f"Summary: {SAMPLE_SUMMARY}\n"  # sample texts: a post that keeps them is not sent
         "\n"
-        "Write the post here. Remove 'Status: draft' when it is ready to publish.\n"
+        f"{SAMPLE_BODY}\n"
     )
 
 

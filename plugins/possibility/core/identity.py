@@ -20,5 +20,14 @@ def post_identity(metadata, relative_source_path):
     return uuid.uuid5(FALLBACK_NAMESPACE, key).urn
 
 
+def is_uuid(value):
+    """Whether `value` reads as a UUID (a Post-Id or an Event-Id)."""
+    try:
+        uuid.UUID(str(value).strip())
+    except ValueError:
+        return False
+    return True
+
+
 def new_post_id():
     return str(uuid.uuid4())

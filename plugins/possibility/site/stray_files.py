@@ -1,7 +1,8 @@
 """Name every Markdown file under the content folder that the build does not read.
 
 Pelican reads posts from ARTICLE_PATHS and pages from PAGE_PATHS (minus ARTICLE_EXCLUDES,
-PAGE_EXCLUDES and IGNORE_FILES) and says nothing of a Markdown file anywhere else: a post saved
+PAGE_EXCLUDES and IGNORE_FILES), the events plugin events from EVENTS_PATHS, and Pelican says
+nothing of a Markdown file anywhere else: a post saved
 at `content/my-post.md` or `content/drafts/x.md` just never appears. Every build now warns,
 once per file, with the file's path relative to the project and where to move it:
 
@@ -17,6 +18,8 @@ import os
 from pelican import signals
 from pelican.generators import ArticlesGenerator, Generator
 from pelican.readers import MarkdownReader
+
+EVENTS_PLUGIN = "possibility.site.events"  # reads EVENTS_PATHS (default ["events"])
 
 logger = logging.getLogger(__name__)
 # Pelican's logger drops a message it has already shown in this process (LimitFilter): this
@@ -35,7 +38,11 @@ def stray_files(generator, settings):
     extensions = MarkdownReader.file_extensions
     posts = files(settings["ARTICLE_PATHS"], settings["ARTICLE_EXCLUDES"])
     pages = files(settings["PAGE_PATHS"], settings["PAGE_EXCLUDES"])
-    return sorted(files([""], []) - posts - pages)
+    return sorted(files([""], []) - posts - pages - files(_event_paths(settings), []))
+
+
+def _event_paths(settings):
+    return settings.get("EVENTS_PATHS", ["events"]) if EVENTS_PLUGIN in settings["PLUGINS"] else []
 
 
 def warning(path, settings):
@@ -49,8 +56,10 @@ def warning(path, settings):
     def folders(paths):
         return " or ".join(f"{shown(p)}/" for p in paths)
 
+    events = _event_paths(settings)
     return (f"{shown(path)} is not read: posts go in {folders(settings['ARTICLE_PATHS'])}, "
-            f"pages in {folders(settings['PAGE_PATHS'])}")
+            f"pages in {folders(settings['PAGE_PATHS'])}"
+            + (f", events in {folders(events)}" if events else ""))
 
 
 def report_stray_files(generators):

@@ -11,6 +11,20 @@
   "use strict";
   if (!window.FormData || !window.URLSearchParams) return; // the plain POST still works
 
+  /* ?group=NAME (an event's signup link): tick that interest group. Without JS: nothing. */
+  function preChoose(form) {
+    var norm = function (text) { return String(text).replace(/\s+/g, " ").trim().toLowerCase(); };
+    var wanted = norm(new URLSearchParams(window.location.search).get("group") || "");
+    if (!wanted) return;
+    Array.prototype.forEach.call(form.querySelectorAll(
+      "fieldset:not(.consent) .choice input, select option"), function (el) {
+      var option = el.tagName === "OPTION";
+      if (el.value && norm(option ? el.text : el.parentNode.textContent) === wanted) {
+        el[option ? "selected" : "checked"] = true;
+      }
+    });
+  }
+
   var WORDS = {
     already: "This address is already subscribed: thank you! Our emails will keep coming.",
     tooMany: "There have been too many signup attempts for this address. Please wait a few minutes and try again.",
@@ -144,6 +158,7 @@
   Array.prototype.forEach.call(document.querySelectorAll("form[data-signup]"), function (form) {
     if (form.dataset.signupReady) return; // the script may be included once per form
     form.dataset.signupReady = "yes";
+    preChoose(form);
     enhance(form);
   });
 }());

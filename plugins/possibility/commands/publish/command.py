@@ -19,7 +19,7 @@ from .ledger_git import commit_ledger
 from .newsletter_bridge import Newsletter
 from .pipeline import Edges, PublishOptions, publish
 from .progress import rich_progress
-from .report import redact, render
+from .report import markdown, redact, render
 from .settings import load_environment, read_settings, secret_values
 from .verify_live import verify_live
 
@@ -64,8 +64,11 @@ def setup(project, settings_file, overrides, environ, console):
 
 
 def run_publish(project, settings_file, *, dry_run=False, yes=False, commit=True,
-                overrides=None, environ=None, console=None, interactive=None):
-    """Publish the site of `project`; the exit code (0: published, 1: stopped, 2: setup)."""
+                overrides=None, environ=None, console=None, interactive=None, summary=None):
+    """Publish the site of `project`; the exit code (0: published, 1: stopped, 2: setup).
+
+    `summary`: a file to write the report into as Markdown (a pull request's job summary,
+    $GITHUB_STEP_SUMMARY), whatever the outcome."""
     from rich.console import Console
 
     load_environment(project)
@@ -75,8 +78,11 @@ def run_publish(project, settings_file, *, dry_run=False, yes=False, commit=True
     try:
         wired = setup(project, settings_file, overrides, environ, console)
     except PossibilityError as exc:
-        console.print(redact(f"publish: {exc}\nNothing was built, deployed or sent.", secrets),
-                      style="bold red", markup=False, highlight=False)
+        message = redact(f"publish: {exc}\nNothing was built, deployed or sent.", secrets)
+        console.print(message, style="bold red", markup=False, highlight=False)
+        if summary:
+            write_summary(summary, f"## Publish: ❌ a setting is wrong\n\n```text\n{message}"
+                                   "\n```\n")
         return 2
     options = PublishOptions(
         dry_run=dry_run,
@@ -86,6 +92,16 @@ def run_publish(project, settings_file, *, dry_run=False, yes=False, commit=True
     )
     report = publish(wired.settings, options, wired.edges)
     render(report, console, secrets)
+    if summary:
+        write_summary(summary, markdown(report, secrets))
     if report.trace:
         console.print(redact(report.trace, secrets), markup=False, highlight=False)
     return 0 if report.ok else 1
+
+
+def write_summary(path, text):
+    """Write the Markdown summary to `path` (its folder made if need be)."""
+    path = os.fspath(path)
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(text)

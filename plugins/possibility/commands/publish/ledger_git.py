@@ -1,11 +1,20 @@
 """Commit the newsletter ledger after a send, so the next run anywhere knows what went out.
 
-Only the ledger is committed (other changes in the checkout stay as they are), with a
-message naming the posts. A ledger left uncommitted by an earlier run (its commit
-failed, or --no-commit) is committed by the next one, even when it sends nothing.
+Only the ledger and the web copies of the emails sent (`newsletter-archive/` beside it,
+which the site's archive of past issues is built from) are committed; other changes in
+the checkout stay as they are. The message names the posts. A ledger left uncommitted by
+an earlier run (its commit failed, or --no-commit) is committed by the next one, even when
+it sends nothing.
+
+Only what subscribers got is committed: a ledger whose only change is a rehearsal (the
+local outbox, which reaches no subscriber) or its migration to a newer schema stays as it
+is in the checkout; the next real send commits it whole.
 """
 
 from pathlib import Path
+
+from possibility.core.newsletter.archive import copies_folder
+from possibility.core.newsletter.ledger import LedgerError, parse_ledger, subscriber_records
 
 from .gitcmd import GitError, git, is_checkout
 
@@ -25,7 +34,8 @@ def commit_message(titles):
 
 
 def commit_ledger(project, ledger_path, titles):
-    """Commit `ledger_path` in the checkout at `project`; what was done, in words."""
+    """Commit `ledger_path`, and the web copies beside it, in the checkout at `project`;
+    what was done, in words."""
     project, ledger = Path(project), Path(ledger_path)
     if not is_checkout(project):
         return f"{ledger} not committed: {project} is not a git checkout"
@@ -36,16 +46,41 @@ def commit_ledger(project, ledger_path, titles):
         return f"{ledger} not committed: it is outside the checkout {top}"
     if not ledger.is_file():
         return f"no ledger yet ({relative}): nothing to commit"
-    if not git(top, "status", "--porcelain", "--", relative):
+    paths = [relative]
+    copies = copies_folder(ledger)
+    if copies.is_dir():
+        paths.append(str(copies.resolve().relative_to(top.resolve())))
+    changed = git(top, "status", "--porcelain", "--untracked-files=all", "--", *paths)
+    if not changed:
         return f"{relative} unchanged: nothing to commit"
+    paths = [path for path in paths if path == relative or any(
+        line[3:].startswith(path) for line in changed.splitlines())]
+    if paths == [relative] and not _for_subscribers(top, relative, ledger):
+        return (f"{relative} not committed: only the outbox's rehearsals changed in it, and "
+                "they reached no subscriber")
     message = commit_message(titles)
     try:
-        git(top, "add", "--", relative)
-        git(top, "commit", "--quiet", "-m", message, "--", relative)
+        git(top, "add", "--", *paths)
+        git(top, "commit", "--quiet", "-m", message, "--", *paths)
     except GitError as exc:
         raise GitError(
             f"{exc}\nThe ledger records what was sent, so nothing will be sent twice; fix "
-            f"git and commit {relative} (the next publish commits it too)."
+            f"git and commit {' and '.join(paths)} (the next publish commits them too)."
         ) from None
     sha = git(top, "rev-parse", "--short", "HEAD")
-    return f"committed {relative} as {sha}: {message.splitlines()[0]}"
+    also = f" (with {paths[1]})" if len(paths) > 1 else ""
+    return f"committed {relative} as {sha}{also}: {message.splitlines()[0]}"
+
+
+def _for_subscribers(top, relative, ledger):
+    """Whether the ledger says something new about what subscribers got (a real send, a
+    baseline) compared with the last commit; when in doubt, yes."""
+    committed = git(top, "show", f"HEAD:{relative}", check=False)
+    if committed is None:
+        return True
+    try:
+        before = subscriber_records(parse_ledger(committed))
+        now = subscriber_records(parse_ledger(ledger.read_text(encoding="utf-8")))
+    except (LedgerError, OSError):
+        return True
+    return before != now

@@ -1,10 +1,15 @@
 """What the publish pipeline asks of the newsletter (possibility.core.newsletter), in its own terms.
 
-Three questions: are the built emails sendable (`check`), what would go out, where
-and what is skipped (`plan`), and send it (`send`). The newsletter decides, keeps its
-ledger and sends (`possibility.commands.send`); this module only translates, so the pipeline and
-its tests do not depend on the newsletter's internals, and the newsletter's errors
-reach the report as one kind with the newsletter's own words.
+Three questions: are the built emails sendable (`check`: the email checks, and no post
+still has `invoke new-post`'s sample text), what would go out, where and what is skipped
+(`plan`), and send it (`send`). The newsletter decides, keeps its ledger and sends
+(`possibility.commands.send`); this module only translates, so the pipeline and its tests
+do not depend on the newsletter's internals, and the newsletter's errors reach the report
+as one kind with the newsletter's own words.
+
+Without MAILCHIMP_API_KEY the emails go to the local outbox: a rehearsal. The plan and
+the outcome say so (`rehearsal`), each post's line says "rehearsal: written to
+outbox/<file>, not sent to subscribers", and the pipeline commits no rehearsal.
 """
 
 from contextlib import contextmanager
@@ -13,10 +18,12 @@ from pathlib import Path
 
 from possibility.common import PossibilityError
 
-from .report import Emailed, Skipped
+from .checks import sample_text_problems
+from .report import Emailed, EmailPreview, Skipped
 
 NEWSLETTER_PLUGIN = "possibility.site.newsletter"  # the build side; off when not in PLUGINS
-SETTLED = ("sent", "due", "in progress")  # rows that are not "skipped" in the report
+SETTLED = ("sent", "rehearsed", "due", "in progress")  # rows not "skipped" in the report
+FOR_REAL = "set MAILCHIMP_API_KEY to send for real"
 
 
 class NewsletterStepError(PossibilityError):
@@ -44,11 +51,15 @@ class NewsletterPlan:
     backend: str  # where emails go, in words
     first_send: bool  # a real list that never received an email from this site
     ledger_path: Path
+    rehearsal: bool = False  # the outbox: nothing reaches a subscriber
+    note: str = ""  # where emails go and what it means, for the report
+    previews: tuple = ()  # EmailPreview: each email a send would make
 
 
 @dataclass(frozen=True)
 class SendOutcome:
     emailed: tuple  # Emailed, with campaign ids or outbox files
+    rehearsal: bool = False  # they went to the outbox, not to subscribers
 
 
 @contextmanager
@@ -79,6 +90,8 @@ class Newsletter:
         with _newsletter_errors():
             self.settings = read_settings(pelican_settings)
         self.environ = environ
+        self.pelican_settings = pelican_settings
+        self.content_path = Path(pelican_settings.get("PATH") or "content")
         self.ledger_path = Path(self.settings.ledger_path)
         self._backend = None
         self._titles = {}
@@ -95,18 +108,19 @@ class Newsletter:
 
     def describe_backend(self):
         if self.backend.name == "outbox":
-            return f"the local outbox ({self.settings.outbox_path})"
+            return f"the local outbox ({_shown(self.settings.outbox_path, self.content_path)})"
         list_id = getattr(self.backend, "list_id", None)
         return f"the {self.backend.name} list {list_id}" if list_id else f"{self.backend.name}"
 
     def check(self, output):
-        """Problems of the emails the build wrote (the build checked them; so do we)."""
+        """Problems of the emails the build wrote (the build checked them; so do we), and
+        of the posts that still have `invoke new-post`'s sample text (never published)."""
         from possibility.core.newsletter.email_checks import check_email
         from possibility.core.newsletter.model import OutputError, load_posts, read_parts
 
+        problems = sample_text_problems(self.pelican_settings)
         if not self.enabled:
-            return []
-        problems = []
+            return problems
         with _newsletter_errors():
             posts = load_posts(Path(output) / self.settings.output_dir)
         for post in posts:
@@ -132,18 +146,21 @@ class Newsletter:
                                   False, self.ledger_path)
         from possibility.commands.send import FirstRunError
         from possibility.commands.send import plan as decide
-        from possibility.core.newsletter.ledger import read_ledger
+        from possibility.core.newsletter.ledger import has_sent_to, is_rehearsal, read_ledger
 
         with _newsletter_errors():
-            decision = decide(output, self.settings)
+            destination = self.backend.destination
+            decision = decide(output, self.settings, destination=destination)
             if decision.first_run:
                 raise FirstRunError(decision, self.settings.ledger_path)
             ledger = read_ledger(self.settings.ledger_path)
             backend = self.describe_backend()
+            previews = tuple(self._preview(email) for email in decision.emails)
+        rehearsal = is_rehearsal(destination)
         posts = decision.to_send
         self._titles = {p.slug: p.title for p in posts}
         would_send = tuple(
-            Emailed(p.title, p.url, _would_go(email, backend))
+            Emailed(p.title, p.url, _would_go(email, backend, rehearsal), rehearsal)
             for email in decision.emails for p in email.posts
         )
         skipped = tuple(
@@ -157,8 +174,24 @@ class Newsletter:
             would_send=would_send,
             skipped=skipped,
             backend=backend,
-            first_send=self.backend.name != "outbox" and not _has_sent(ledger, self.backend.name),
+            first_send=not rehearsal and not has_sent_to(ledger, destination),
             ledger_path=self.ledger_path,
+            rehearsal=rehearsal,
+            note=(f"{backend}: a rehearsal, not sent to subscribers; {FOR_REAL}" if rehearsal
+                  else backend),
+            previews=previews,
+        )
+
+    def _preview(self, planned):
+        """The EmailPreview of a planned email: what it says, to whom, how big."""
+        from possibility.commands.send import compose
+
+        email = compose(planned, self.settings)
+        return EmailPreview(
+            subject=email.subject, kind=email.kind, groups=tuple(email.groups),
+            posts=tuple(DueEmail(p.title, p.url) for p in planned.posts),
+            html_bytes=len(email.html.encode("utf-8")),
+            text_bytes=len(email.text.encode("utf-8")), resumed=planned.resume_from or "",
         )
 
     def send(self, output, plan):
@@ -166,36 +199,42 @@ class Newsletter:
         from possibility.commands.send import send
 
         with _newsletter_errors(self._emailed):
-            report = send(output, self.settings, backend=self.backend)
-        return SendOutcome(self._emailed(report))
+            report = send(output, self.settings, backend=self.backend,
+                          content_path=self.content_path)
+        return SendOutcome(self._emailed(report), rehearsal=report.rehearsal)
 
     def _emailed(self, report):
         return tuple(
-            Emailed(self._titles.get(slug, slug), url, _where(result))
+            Emailed(self._titles.get(slug, slug), url, _where(result), result.rehearsal)
             for result in report.sent
             for slug, url in zip(result.slugs, result.urls, strict=True)
         )
 
 
-def _would_go(email, backend):
+def _shown(path, content_path):
+    """`path` relative to the project (the content folder's parent) when it is inside."""
+    project = Path(content_path).resolve().parent
+    try:
+        return Path(path).resolve().relative_to(project).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _would_go(email, backend, rehearsal=False):
     kind = f"a digest of {len(email.posts)} posts" if email.kind == "digest" else "its own email"
     to = ", ".join(email.groups) or "the whole list"
     resumed = f", resuming after '{email.resume_from}'" if email.resume_from else ""
-    return f"would go as {kind} to {to} through {backend}{resumed}"
+    note = ": a rehearsal, not sent to subscribers" if rehearsal else ""
+    return f"would go as {kind} to {to} through {backend}{resumed}{note}"
 
 
 def _where(result):
+    if result.rehearsal:
+        return (f"rehearsal: written to {result.location or result.destination}, not sent to "
+                "subscribers")
     where = f"campaign {result.campaign_id}" if result.campaign_id else result.backend
     if result.location:
         where += f" ({result.location})"
     if result.state == "scheduled":
         where += ", scheduled"
     return where
-
-
-def _has_sent(ledger, backend_name):
-    entries = (ledger or {}).get("posts", {}).values()
-    return any(
-        e.get("backend") == backend_name and e.get("state") in ("sent", "scheduled", "sending")
-        for e in entries
-    )

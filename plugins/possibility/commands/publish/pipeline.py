@@ -4,7 +4,9 @@ Each step is a function of the run's state; the runner times it, records what it
 in the report and stops at the first failure, so nothing after a failed step happens:
 no email goes out for a site that did not build, check, deploy and show up live. Every
 step is safe to repeat, so the next run after any failure resumes: deploys send only
-what changed, and the newsletter's ledger never sends an email twice.
+what changed, and the newsletter's ledger never sends an email twice. A send to the
+local outbox is a rehearsal: the report says so, and the ledger step commits only what
+went to subscribers (`ledger_git`).
 
 The I/O sits in `Edges` (build, deploy, verify, newsletter, git, prompt), which tests
 replace one at a time to inject failures.
@@ -60,6 +62,7 @@ class _Run:
     edges: Edges
     report: PublishReport
     output: Path | None = None
+    build: object = None  # the BuildResult
     plan: object = None  # newsletter_bridge.NewsletterPlan
     sent_titles: list = field(default_factory=list)
 
@@ -98,13 +101,18 @@ def _run_step(run, name, step, clock):
 
 
 def build_step(run):
-    result = run.edges.build()
+    result = run.build = run.edges.build()
     run.output = Path(result.output_path)
-    run.report.pages = len(result.pages)
-    if result.pages_written is not None:
-        run.report.pages_written = len(result.pages_written)
-        run.report.pages_unchanged = len(result.pages_unchanged)
-    run.report.output = str(run.output)
+    report = run.report
+    report.pages = len(result.pages)
+    if result.pages_written is not None:  # the site's pages, the others apart
+        report.pages = len(result.site_pages)
+        report.pages_written = len(result.pages_written)
+        report.pages_unchanged = len(result.pages_unchanged)
+        report.email_previews = len(result.email_previews)
+        report.other_files = len(result.files) - report.pages - report.email_previews
+        report.removed = len(result.removed)
+    report.output = str(run.output)
     return "done", result.describe()
 
 
@@ -112,8 +120,11 @@ def check_step(run):
     newsletter = run.edges.newsletter
     unpublished = run.edges.unpublished()
     checked = check_output(
-        run.output, run.settings.siteurl, unpublished, newsletter.check(run.output)
+        run.output, run.settings.siteurl, unpublished, newsletter.check(run.output),
+        sources=getattr(run.build, "sources", None),
+        content_folder=getattr(run.build, "content_folder", "content"),
     )
+    run.report.held_back = list(checked.held_back)
     if checked.problems:
         shown = "\n".join(f"  - {p}" for p in checked.problems[:25])
         more = len(checked.problems) - 25
@@ -123,9 +134,12 @@ def check_step(run):
         )
     run.plan = plan = newsletter.plan(run.output)
     run.report.skipped = list(plan.skipped)
-    run.report.newsletter_note = plan.backend
+    run.report.newsletter_note = getattr(plan, "note", "") or plan.backend
+    run.report.previews = list(getattr(plan, "previews", ()))
     confirmed = _confirm_first_send(run)
-    due = f"{count(len(plan.due), 'post')} to email" if plan.due else "no post to email"
+    verb = "rehearse" if getattr(plan, "rehearsal", False) else "email"
+    due = f"{count(len(plan.due), 'post')} to {verb}" if plan.due else f"no post to {verb}"
+    run.report.checks = checked.summary
     return "done", f"{checked.summary}; {due}{confirmed}"
 
 
@@ -194,8 +208,12 @@ def send_step(run):
     plan = run.plan
     if not plan.due:
         return "skipped", f"nothing due ({plan.backend})"
+    rehearsal = getattr(plan, "rehearsal", False)
     if run.options.dry_run:
         run.report.emailed = list(plan.would_send)
+        if rehearsal:
+            return "dry run", (f"would rehearse {count(plan.emails, 'email')} in "
+                               f"{plan.backend}: not sent to subscribers")
         return "dry run", f"would send {count(plan.emails, 'email')} through {plan.backend}"
     try:
         outcome = run.edges.newsletter.send(run.output, plan)
@@ -203,18 +221,22 @@ def send_step(run):
         _record_sent(run, exc.emailed)
         raise
     _record_sent(run, outcome.emailed)
+    if getattr(outcome, "rehearsal", False):
+        return "done", (f"{count(len(outcome.emailed), 'post')} rehearsed in {plan.backend}: "
+                        "not sent to subscribers")
     return "done", f"{count(len(outcome.emailed), 'post')} emailed through {plan.backend}"
 
 
 def _record_sent(run, emailed):
+    """What went out; the commit message names only what went to subscribers."""
     run.report.emailed = list(emailed)
-    run.sent_titles = [e.title for e in emailed]
+    run.sent_titles = [e.title for e in emailed if not e.rehearsal]
 
 
 def ledger_step(run):
     ledger = run.plan.ledger_path
     if run.options.dry_run:
-        run.report.ledger = f"would commit {ledger} if a send changed it"
+        run.report.ledger = f"would commit {ledger} if a send to subscribers changed it"
         return "dry run", run.report.ledger
     if not run.options.commit:
         run.report.ledger = f"not committed (--no-commit): {ledger}"

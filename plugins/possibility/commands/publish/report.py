@@ -1,9 +1,10 @@
 """The publish report: what each step did and how long it took, what went where, who got what.
 
 Collected as plain data while the pipeline runs, then shown as rich tables (or as
-plain lines for logs and tests). It is printed after a failure too, so the author
-sees what had already happened. Every string goes through `redact` on the way out:
-no secret from the environment can reach a terminal or a CI log through it.
+plain lines for logs and tests, or as Markdown for a pull request's job summary:
+`markdown`). It is printed after a failure too, so the author sees what had already
+happened. Every string goes through `redact` on the way out: no secret from the
+environment can reach a terminal, a CI log or a job summary through it.
 """
 
 from dataclasses import dataclass, field
@@ -24,6 +25,20 @@ class Emailed:
     title: str
     url: str
     where: str  # the campaign id, or the outbox file
+    rehearsal: bool = False  # the outbox: not sent to subscribers
+
+
+@dataclass(frozen=True)
+class EmailPreview:
+    """One email a send would make, as the pull request's summary shows it."""
+
+    subject: str
+    kind: str  # "post" or "digest"
+    groups: tuple  # interest groups; () = the whole list
+    posts: tuple  # (title, url) of each post it carries (newsletter_bridge.DueEmail)
+    html_bytes: int
+    text_bytes: int
+    resumed: str = ""  # the ledger state a stopped send resumes from
 
 
 @dataclass(frozen=True)
@@ -36,9 +51,15 @@ class Skipped:
 class PublishReport:
     dry_run: bool = False
     steps: list = field(default_factory=list)
-    pages: int | None = None
+    pages: int | None = None  # the site's pages: written + already right, when known
     pages_written: int | None = None  # by Pelican's writer this build; None: not known
     pages_unchanged: int | None = None  # found already right and left alone
+    email_previews: int | None = None  # written by the newsletter, not counted as pages
+    other_files: int | None = None  # feeds, images, styles...
+    removed: int | None = None  # files the site no longer has, removed by this build
+    held_back: list = field(default_factory=list)  # when each future-dated post goes out
+    checks: str = ""  # what the check step passed, when it did
+    previews: list = field(default_factory=list)  # EmailPreview: what a send would make
     output: str = ""
     deploy: object = None  # DeployResult
     emailed: list = field(default_factory=list)
@@ -61,10 +82,17 @@ class PublishReport:
 
 
 def _pages(report):
-    """'22 in output', and '; 3 written, 17 already right' when known."""
+    """'24 in output', and what the build did with them when known, in numbers that add
+    up: '24 in output: 3 written, 21 already right; also 2 email previews and 19 other
+    files; 1 old file removed'."""
     text = f"{report.pages} in {report.output}"
     if report.pages_written is not None:
-        text += f"; {report.pages_written} written, {report.pages_unchanged} already right"
+        text += f": {report.pages_written} written, {report.pages_unchanged} already right"
+    if report.email_previews is not None:
+        text += (f"; also {count(report.email_previews, 'email preview')} and "
+                 f"{count(report.other_files, 'other file')}")
+    if report.removed is not None:
+        text += f"; {count(report.removed, 'old file')} removed"
     return text
 
 
@@ -87,12 +115,12 @@ def lines(report, secrets=()):
         out.append(f"{step.name:<10} {step.status:<8} {step.seconds:6.2f}s  {_shown(step)}")
     if report.pages is not None:
         out.append(f"Pages: {_pages(report)}")
+    out += [f"Held back: {text}" for text in report.held_back]
     if report.deploy is not None:
         out.append(f"Deploy: {report.deploy.summary()}")
         out += [f"  uploaded {p}" for p in report.deploy.uploaded[:20]]
         out += [f"  deleted {p}" for p in report.deploy.deleted[:20]]
-    verb = "Would email" if report.dry_run else "Emailed"
-    out += [f"{verb}: {e.title} <{e.url}> -> {e.where}" for e in report.emailed]
+    out += [f"{_verb(report, e)}: {e.title} <{e.url}> -> {e.where}" for e in report.emailed]
     out += [f"Skipped: {s.title}: {s.reason}" for s in report.skipped]
     if report.newsletter_note:
         out.append(f"Newsletter: {report.newsletter_note}")
@@ -130,6 +158,8 @@ def render(report, console, secrets=()):
     facts.add_column()
     if report.pages is not None:
         facts.add_row("Pages", clean(_pages(report)))
+    for number, text in enumerate(report.held_back):
+        facts.add_row("Held back" if number == 0 else "", clean(text))
     if report.deploy is not None:
         facts.add_row("Deploy", clean(report.deploy.summary()))
         if report.deploy.uploaded:
@@ -144,7 +174,7 @@ def render(report, console, secrets=()):
         console.print(facts)
 
     if report.emailed:
-        emails = Table(title="Would email" if report.dry_run else "Emailed", title_justify="left")
+        emails = Table(title=_verb(report, report.emailed[0]), title_justify="left")
         for column in ("Post", "URL", "Campaign or outbox file"):
             emails.add_column(column, overflow="fold")
         for email in report.emailed:
@@ -159,6 +189,54 @@ def render(report, console, secrets=()):
         console.print(skipped)
     style = "bold red" if report.failure else "bold green"
     console.print(clean(report.outcome()), style=style, markup=False)
+
+
+def _verb(report, emailed):
+    if emailed.rehearsal:
+        return "Would rehearse" if report.dry_run else "Rehearsed"
+    return "Would email" if report.dry_run else "Emailed"
+
+
+def markdown(report, secrets=()):
+    """The report as Markdown, for a pull request's job summary ($GITHUB_STEP_SUMMARY):
+    the outcome, what would be emailed (subject, groups, size) after which checks, the
+    posts held back by their date and until when, and the steps."""
+    def clean(value):
+        text = redact(value, secrets).replace("|", "\\|").replace("\n", " ")
+        return text.replace("<", "&lt;").replace(">", "&gt;")
+
+    title = "Publish dry run" if report.dry_run else "Publish"
+    mark = "✅" if report.ok else "❌"
+    out = [f"## {title}: {mark} {clean(report.outcome().splitlines()[0])}", ""]
+    if report.failure:
+        out += ["```text", redact(report.failure, secrets), "```", ""]
+    if report.checks:
+        out += [f"**Checks passed:** {clean(report.checks)}", ""]
+    out += ["### What would be emailed" if report.dry_run else "### Emails", ""]
+    if report.newsletter_note:
+        out += [f"Through {clean(report.newsletter_note)}.", ""]
+    if report.previews:
+        out += ["| Subject | Groups | Size | Posts |", "|---|---|---|---|"]
+        for email in report.previews:
+            groups = ", ".join(email.groups) or "the whole list"
+            size = f"{email.html_bytes / 1024:.1f} KB HTML, {email.text_bytes / 1024:.1f} KB text"
+            posts = "<br>".join(f"[{clean(p.title)}]({clean(p.url)})" for p in email.posts)
+            kind = f" (digest of {len(email.posts)})" if email.kind == "digest" else ""
+            resumed = f" (resumes after '{email.resumed}')" if email.resumed else ""
+            out.append(f"| {clean(email.subject)}{kind}{resumed} | {clean(groups)} | {size} "
+                       f"| {posts} |")
+    elif report.checks:
+        out.append("No post is due: nothing would be emailed.")
+    else:
+        out.append("Not known: the run stopped before the newsletter was asked.")
+    out += ["", "### Held back by their date", ""]
+    out += [f"- {clean(text)}" for text in report.held_back] or ["None."]
+    out += ["", "### Steps", "", "| Step | Result | Time | What happened |", "|---|---|---|---|"]
+    out += [f"| {step.name} | {step.status} | {step.seconds:.2f} s | {clean(_shown(step))} |"
+            for step in report.steps]
+    if report.pages is not None:
+        out += ["", f"Pages: {clean(_pages(report))}."]
+    return "\n".join(out) + "\n"
 
 
 def _shown(step):

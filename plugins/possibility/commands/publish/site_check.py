@@ -1,7 +1,9 @@
 """Check a built site before it leaves the machine: every internal link and image resolves.
 
 Reads the output folder only; knows nothing of Pelican, so it checks exactly what
-readers will get.
+readers will get. Each broken link says where it points in the output (`resolved`), so
+one mistake seen on several pages (the post, its email, a list of summaries) is one
+problem for `checks.link_problems`, which names the source file.
 """
 
 import posixpath
@@ -13,10 +15,14 @@ from urllib.parse import unquote, urlsplit
 LINK_ATTRIBUTES = {"a": "href", "link": "href", "img": "src", "script": "src", "source": "src"}
 
 
+OUTSIDE = "\0outside"  # what a link that climbs out of the output folder resolves to
+
+
 @dataclass(frozen=True)
 class BrokenLink:
     page: str
-    target: str
+    target: str  # the link as written on the page
+    resolved: str = ""  # the output path it points at (OUTSIDE: above the output folder)
 
     def __str__(self):
         return f"{self.page}: link to {self.target} finds nothing in the site"
@@ -56,7 +62,7 @@ def _resolve(output, page, link, siteurl):
         path = posixpath.normpath(posixpath.join(posixpath.dirname(page), parts.path))
     path = unquote(path)
     if path.startswith(".."):
-        return output / "\0outside"
+        return output / OUTSIDE
     target = output / path
     if path in ("", ".") or parts.path.endswith("/") or target.is_dir():
         target = target / "index.html"
@@ -74,9 +80,10 @@ def check_links(output_path, siteurl=""):
         for link in parser.links:
             if link.startswith("#"):
                 if link[1:] and link[1:] not in parser.ids:
-                    broken.append(BrokenLink(page, link))
+                    broken.append(BrokenLink(page, link, f"{page}{link}"))
                 continue
             target = _resolve(output, page, link, siteurl)
             if target is not None and not target.is_file():
-                broken.append(BrokenLink(page, link))
+                resolved = target.relative_to(output).as_posix()
+                broken.append(BrokenLink(page, link, resolved))
     return broken

@@ -1,16 +1,19 @@
-"""Post HTML made fit for email: absolute links, bounded images, and a plain-text twin.
+"""Post HTML made fit for email: absolute links, bounded images, a plain-text twin, and
+UTM tags on the links to the site (`with_utm`, `without_utm`).
 
-Both work on a parser's events, never on regexes over markup. `absolutize` leaves what
+They work on a parser's events, never on regexes over markup (the text part's URLs are
+found in text). `absolutize` leaves what
 it does not need to change as the author wrote it: libxml2 (`html_tree`) finds whether
 anything needs changing, which on a production build (where Pelican has made every
 `{filename}` link absolute) is rare; only then does Python's html.parser, slower but
 true to the source text, rewrite the tags that need it.
 """
 
+import re
 import textwrap
 from html import escape
 from html.parser import HTMLParser
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from lxml import etree
 
@@ -29,6 +32,11 @@ WITH_URLS = etree.XPath("//*[" + " or ".join(
     [f"@{name}" for name in sorted(URL_ATTRIBUTES)] + ["@srcset", "(self::img and @width)"]
 ) + "]")
 ANCHORS = etree.XPath("//@id | //a/@name")
+LINKS = etree.XPath("//a[@href] | //area[@href]")
+# A URL in running text, up to white space or what closes it; trailing punctuation is
+# the sentence's ("at https://example.com/.").
+TEXT_URL = re.compile(r"https?://[^\s<>\"'()\[\]]+", re.IGNORECASE)
+TRAILING = ".,;:!?"
 
 
 def is_merge_tag(url):
@@ -335,3 +343,119 @@ class _TextMaker:
     def data(self, text):
         if not self.skip:
             self.buffer.append(text)
+
+
+# UTM tags ---------------------------------------------------------------------------------
+
+
+def utm_query(template, slug):
+    """NEWSLETTER_UTM filled in for one email: 'utm_source=...&utm_campaign=<slug>'."""
+    return template.format(slug=slug) if template else ""
+
+
+def is_site_url(url, siteurl):
+    """Whether `url` is a page of the site at `siteurl` (same host and port, either scheme,
+    under its path)."""
+    try:
+        parts, site = urlsplit(url.strip()), urlsplit(siteurl)
+    except ValueError:
+        return False
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return False
+    if (parts.hostname or "").lower() != (site.hostname or "").lower() or \
+            _port(parts) != _port(site):
+        return False
+    base = site.path.rstrip("/")
+    return not base or parts.path == base or parts.path.startswith(base + "/")
+
+
+def _port(parts):
+    try:
+        return parts.port
+    except ValueError:
+        return None
+
+
+def tagged(url, siteurl, query):
+    """`url` with the UTM `query` added when it links to the site and carries none of its
+    parameters and no utm_ parameter yet (so never twice); any other URL as it is."""
+    if not query or not is_site_url(url, siteurl):
+        return url
+    parts = urlsplit(url.strip())
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    ours = {name for name, _ in parse_qsl(query, keep_blank_values=True)}
+    if any(name.lower().startswith("utm_") or name in ours for name, _ in pairs):
+        return url
+    joined = f"{parts.query}&{query}" if parts.query else query
+    return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", joined, parts.fragment))
+
+
+def untagged(url, siteurl):
+    """`url` without its utm_ parameters when it links to the site."""
+    if not is_site_url(url, siteurl):
+        return url
+    parts = urlsplit(url.strip())
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    kept = [(name, value) for name, value in pairs if not name.lower().startswith("utm_")]
+    if len(kept) == len(pairs):
+        return url
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(kept), parts.fragment))
+
+
+def with_utm(html, text, siteurl, query):
+    """(html, text) with the UTM `query` on every link to the site: each <a>/<area> href
+    of the HTML part, each URL of the text part. Everything else stays as written."""
+    if not query:
+        return html, text
+    return (_rewrite_links(html, lambda url: tagged(url, siteurl, query)),
+            _rewrite_text_urls(text, lambda url: tagged(url, siteurl, query)))
+
+
+def without_utm(html, siteurl):
+    """`html` with the utm_ parameters taken off its links to the site."""
+    return _rewrite_links(html, lambda url: untagged(url, siteurl))
+
+
+def _rewrite_text_urls(text, change):
+    def one(found):
+        url = found.group(0)
+        core = url.rstrip(TRAILING)
+        return change(core) + url[len(core):]
+
+    return TEXT_URL.sub(one, text)
+
+
+def _rewrite_links(html, change):
+    """`html` with `change(href)` on each link, written back only where it changed."""
+    root = parse(html)
+    if root is None or all(change(a.get("href")) == a.get("href") for a in LINKS(root)):
+        return html
+    rewriter = _LinkRewriter(change)
+    rewriter.feed(html)
+    rewriter.close()
+    return "".join(rewriter.out)
+
+
+class _LinkRewriter(_Rewriter):
+    """`_Rewriter`'s faithful copy of the source, changing only links' href."""
+
+    def __init__(self, change):
+        super().__init__("", None)
+        self.change = change
+
+    def handle_starttag(self, tag, attrs):
+        source = self.get_starttag_text()
+        if tag not in ("a", "area"):
+            self.out.append(source)
+            return
+        new = [[name, self.change(value) if name == "href" and value is not None else value]
+               for name, value in attrs]
+        if new == [list(a) for a in attrs]:
+            self.out.append(source)
+            return
+        rendered = "".join(
+            f" {name}" if value is None else f' {name}="{escape(value, quote=True)}"'
+            for name, value in new
+        )
+        self.out.append(f"<{tag}{rendered}{' /' if source.endswith('/>') else ''}>")
+

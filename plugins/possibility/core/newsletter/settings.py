@@ -21,6 +21,20 @@ NEWSLETTER_AUDIENCE_FILE ("audience.json", in PATH): the audience data file
 NEWSLETTER_DEFAULT_GROUPS ([]): who gets a post that names no group and whose category
     maps to none; [] = the whole list.
 NEWSLETTER_CATEGORY_GROUPS ({}): category name -> groups, e.g. {"Events": ["Events"]}.
+NEWSLETTER_NO_CHOICE_GROUPS (None: NEWSLETTER_DEFAULT_GROUPS): what a subscriber who
+    ticked none of the groups of an interest category counts as subscribed to. An email
+    for any of these groups also goes to everyone in none of the groups of that group's
+    category ("Articles, or none of the groups"), so a reader who ticks nothing gets every
+    article; [] turns the rule off. Each must be a known group, whose category's groups are
+    known: the audience file's categories, else NEWSLETTER_GROUPS (or the defaults) as one.
+NEWSLETTER_TRACK_OPENS (True), NEWSLETTER_TRACK_CLICKS (True): Mailchimp's open and click
+    tracking for each campaign (its `tracking.opens`, `html_clicks` and `text_clicks`),
+    on by default as in Mailchimp.
+NEWSLETTER_UTM ("utm_source=newsletter&utm_medium=email&utm_campaign={slug}"): the query
+    added, when a campaign's content is set (send time), to every link to the site in the
+    email's HTML and text parts; {slug} is the email's name (the post's slug, or
+    digest-<first slug>). Links to other sites, and links already carrying utm_
+    parameters, are left alone. "" or None: no UTM tags.
 NEWSLETTER_DIGEST_THRESHOLD (3): this many posts due at once, for the same groups, go
     out as one digest; fewer go one email each. 0 = never a digest.
 NEWSLETTER_DIGEST_SUBJECT ("{count} new articles from {site}"): a digest's subject.
@@ -68,6 +82,7 @@ from possibility.common import (
 
 PRODUCTION_SITEURL = "https://www.thepossibilitypractice.com"
 DEFAULT_GROUPS = ("Articles", "Events", "Executive Coaching Group")
+DEFAULT_UTM = "utm_source=newsletter&utm_medium=email&utm_campaign={slug}"
 CONTENT_MODES = ("full", "summary")
 SEND_MODES = ("send", "schedule")
 
@@ -103,6 +118,12 @@ class NewsletterSettings:
     groups_source: str = "the default NEWSLETTER_GROUPS"
     default_groups: tuple = ()
     category_groups: dict = field(default_factory=dict)
+    no_choice_groups: tuple = ()
+    # Each group of `no_choice_groups`, with every group of its interest category.
+    no_choice_categories: tuple = ()  # ((group, (its category's groups, ...)), ...)
+    track_opens: bool = True
+    track_clicks: bool = True
+    utm: str = ""  # the query template ({slug}); "" = none
     digest_threshold: int = 3
     digest_subject: str = "{count} new articles from {site}"
     max_html_bytes: int = 90 * 1024
@@ -138,7 +159,9 @@ def read_settings(pelican_settings):
                 f"site's public address, e.g. NEWSLETTER_SITEURL = {PRODUCTION_SITEURL!r}."
             )
     site_name = str(s.get("SITENAME", ""))
-    known, source = _known_groups(s, content_path)
+    known, source, categories = _known_groups(s, content_path)
+    default_groups = _groups(s, "NEWSLETTER_DEFAULT_GROUPS", ())
+    no_choice = _no_choice_groups(s, default_groups)
     settings = NewsletterSettings(
         siteurl=siteurl,
         site_name=site_name,
@@ -147,8 +170,12 @@ def read_settings(pelican_settings):
         content=_choice(s, "NEWSLETTER_CONTENT", "full", CONTENT_MODES),
         known_groups=known,
         groups_source=source,
-        default_groups=_groups(s, "NEWSLETTER_DEFAULT_GROUPS", ()),
+        default_groups=default_groups,
         category_groups=_category_groups(s),
+        no_choice_groups=no_choice,
+        track_opens=_flag(s, "NEWSLETTER_TRACK_OPENS"),
+        track_clicks=_flag(s, "NEWSLETTER_TRACK_CLICKS"),
+        utm=_utm(s),
         digest_threshold=_digest_threshold(s),
         digest_subject=_digest_subject(s),
         max_html_bytes=_positive_int(s, "NEWSLETTER_MAX_HTML_KB", 90) * 1024,
@@ -176,7 +203,9 @@ def read_settings(pelican_settings):
                 f"{name} names {', '.join(map(repr, unknown))}, which is not an interest group "
                 f"of the list. Known groups ({source}): {', '.join(known)}."
             )
-    return replace(settings, from_address=from_address, to_address=to_address)
+    return replace(settings, from_address=from_address, to_address=to_address,
+                   no_choice_categories=_no_choice_categories(no_choice, known, source,
+                                                              categories))
 
 
 def interest_groups_from_audience(data):
@@ -188,24 +217,95 @@ def interest_groups_from_audience(data):
     return tuple(names)
 
 
+def interest_categories_from_audience(data):
+    """The group names of each interest category of the audience data file, in order."""
+    return tuple(
+        tuple(str(group["name"]) for group in category.get("groups", []))
+        for category in data.get("interest_categories", [])
+    )
+
+
 def _known_groups(s, content_path):
+    """(group names, where they come from, the groups of each interest category)."""
     explicit = s.get("NEWSLETTER_GROUPS")
     if explicit is not None:
-        return _groups(s, "NEWSLETTER_GROUPS", ()), "NEWSLETTER_GROUPS"
+        names = _groups(s, "NEWSLETTER_GROUPS", ())
+        return names, "NEWSLETTER_GROUPS", (names,)
     audience = s.get("NEWSLETTER_AUDIENCE_FILE", "audience.json")
     if audience:
         path = content_path / audience
         if path.is_file():
             try:
-                names = interest_groups_from_audience(json.loads(path.read_text("utf-8")))
+                data = json.loads(path.read_text("utf-8"))
+                names = interest_groups_from_audience(data)
+                categories = interest_categories_from_audience(data)
             except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
                 raise NewsletterSettingsError(
                     f"cannot read the interest groups in {path}: {exc}. Repair the file "
                     "(invoke audience-import) or set NEWSLETTER_GROUPS."
                 ) from None
             if names:
-                return names, str(path.name)
-    return DEFAULT_GROUPS, "the default NEWSLETTER_GROUPS"
+                return names, str(path.name), categories
+    return DEFAULT_GROUPS, "the default NEWSLETTER_GROUPS", (DEFAULT_GROUPS,)
+
+
+def _no_choice_groups(s, default_groups):
+    value = s.get("NEWSLETTER_NO_CHOICE_GROUPS")
+    if value is None:
+        return default_groups
+    return _groups(s, "NEWSLETTER_NO_CHOICE_GROUPS", ())
+
+
+def _no_choice_categories(groups, known, source, categories):
+    """Each no-choice group with every group of its interest category: the "none of the
+    groups" rule needs them all, so a group in no known category, or in two, stops here."""
+    rules = []
+    for group in groups:
+        found = [category for category in categories if group in category]
+        if group not in known or not found:
+            raise NewsletterSettingsError(
+                f"NEWSLETTER_NO_CHOICE_GROUPS names {group!r}, which is not an interest group "
+                f"of the list, so the rule '{group}, or none of the groups' cannot be "
+                f"written. Known groups ({source}): {', '.join(known)}. Set "
+                "NEWSLETTER_NO_CHOICE_GROUPS = [] to send only to those who ticked a group."
+            )
+        if len(found) > 1:
+            raise NewsletterSettingsError(
+                f"NEWSLETTER_NO_CHOICE_GROUPS (by default NEWSLETTER_DEFAULT_GROUPS) names "
+                f"{group!r}, which is a group of "
+                f"{len(found)} interest categories in {source}: 'none of the groups' would "
+                "not say of which. Give the groups different names in Mailchimp, then run "
+                "invoke audience-import again."
+            )
+        rules.append((group, found[0]))
+    return tuple(rules)
+
+
+def _flag(s, name):
+    value = s.get(name, True)
+    if not isinstance(value, bool):
+        raise NewsletterSettingsError(f"{name} is {value!r}: write True or False.")
+    return value
+
+
+def _utm(s):
+    """NEWSLETTER_UTM checked: a query of name=value pairs, {slug} the only placeholder."""
+    value = s.get("NEWSLETTER_UTM", DEFAULT_UTM)
+    if value is None or value == "":
+        return ""
+    example = f"write a query such as {DEFAULT_UTM!r}, or '' for no UTM tags."
+    if not isinstance(value, str):
+        raise NewsletterSettingsError(f"NEWSLETTER_UTM is {value!r}: {example}")
+    try:
+        filled = value.lstrip("?").format(slug="x")
+    except (KeyError, IndexError, ValueError):
+        raise NewsletterSettingsError(
+            f"NEWSLETTER_UTM is {value!r}: only {{slug}} may be used; {example}") from None
+    pairs = [part.partition("=") for part in filled.split("&")]
+    if any(not name or not equals or not val or any(c in name + val for c in " #?")
+           for name, equals, val in pairs):
+        raise NewsletterSettingsError(f"NEWSLETTER_UTM is {value!r}: {example}")
+    return value.lstrip("?")
 
 
 def _folder_name(value):

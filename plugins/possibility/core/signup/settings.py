@@ -20,7 +20,7 @@ SIGNUP_THANKS_URL ["subscribe/thanks/"], SIGNUP_CONFIRMED_URL ["subscribe/confir
     your inbox to confirm" and "you're confirmed". Mailchimp sends readers there after a
     signup without JavaScript once its form settings name them (README "Signup form"); the
     page script links the reader to the same page after a signup on the page.
-SIGNUP_ARCHIVE_URL ["newsletter/archive/"]
+SIGNUP_ARCHIVE_URL ["past-issues/"]
     The past issues, relative to SITEURL (or an absolute http(s) URL): linked ("See past
     issues") beside every signup form. Empty or None: no link.
 SIGNUP_TEXTS [{}]
@@ -76,7 +76,7 @@ class SignupSettings:
     texts: dict = field(default_factory=dict)
     thanks_url: str = "subscribe/thanks/"
     confirmed_url: str = "subscribe/confirmed/"
-    archive_url: str | None = "newsletter/archive/"
+    archive_url: str | None = "past-issues/"
 
 
 def read_settings(settings):
@@ -129,13 +129,13 @@ def read_settings(settings):
         texts=texts,
         thanks_url=_site_link(settings, "SIGNUP_THANKS_URL", "subscribe/thanks/"),
         confirmed_url=_site_link(settings, "SIGNUP_CONFIRMED_URL", "subscribe/confirmed/"),
-        archive_url=_site_link(settings, "SIGNUP_ARCHIVE_URL", "newsletter/archive/",
+        archive_url=_site_link(settings, "SIGNUP_ARCHIVE_URL", "past-issues/",
                                optional=True),
     )
 
 
 def _site_link(settings, name, default, optional=False):
-    """A link setting: a path relative to SITEURL ("newsletter/archive/", a leading "/" is
+    """A link setting: a path relative to SITEURL ("past-issues/", a leading "/" is
     dropped) or an absolute http(s) URL, kept as it is; None when `optional` and empty.
 
     Templates write `{{ SITEURL }}/` before a relative one (see `site_link` in

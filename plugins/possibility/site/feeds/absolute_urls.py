@@ -84,12 +84,5 @@ def absolute_html(html, base_url):
     return serialized[len("<div>"):-len("</div>")]
 
 
-def plain_text(html):
-    """The text a reader sees in `html`, whitespace collapsed (JSON Feed's `summary`)."""
-    if not html or not html.strip():
-        return ""
-    return " ".join(_fragment(html).text_content().split())
-
-
 def _fragment(html):
     return lxml.html.fragment_fromstring(html, create_parent="div")

@@ -10,22 +10,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from possibility.common import PossibilityError
+from possibility.common import ProblemsError
 
 from .absolute_urls import absolute_html, xml_safe
 
 EXAMPLE_DATE = "2026-04-02 09:00"
 
 
-class PostProblems(PossibilityError):
+class PostProblems(ProblemsError):
     """Posts the feeds cannot describe, every one listed with its file and the fix."""
 
-    def __init__(self, problems):
-        self.problems = list(problems)
-        super().__init__(
-            f"the feeds were not written: fix {len(self.problems)} problem(s):\n"
-            + "\n".join(self.problems)
-        )
+    headline = "the feeds were not written: fix {count} problem(s)"
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,13 @@
 """JSON Feed 1.1 (https://www.jsonfeed.org/version/1.1/) from the same entries.
 
-`summary` is plain text there (the spec's "sentence or two"), the full text is
+`title` and `summary` are plain text there (the summary is the spec's "sentence or two",
+the text a reader sees in the post's Summary: `possibility.core.text`), the full text is
 `content_html`, and the featured image is the item's `image`.
 """
 
 import json
 
-from .absolute_urls import plain_text
+from possibility.core.text import html_to_text
 
 VERSION = "https://jsonfeed.org/version/1.1"
 
@@ -33,7 +34,7 @@ def _item(entry):
         "url": entry.url,
         "title": entry.title,
         "content_html": entry.content_html,
-        "summary": plain_text(entry.summary_html),
+        "summary": html_to_text(entry.summary_html),
         "date_published": entry.published.isoformat(),
         "date_modified": entry.updated.isoformat(),
         "tags": list(entry.categories),

@@ -13,6 +13,12 @@ feedgen 1.0 has defaults that would make these feeds wrong, each avoided on purp
 - an entry's Atom `<link>` is written with its href only (lkiesow/python-feedgen#135),
   which would make the featured image a second "alternate" link: `_Entry` puts the
   rel, type and length back.
+
+Titles are plain text (`possibility.core.text`): lxml escapes `&` and `<` in them once, in
+RSS `<title>` (which the RSS profile and the W3C validator want as text) and in Atom
+`<title type="text">` (said outright: a reader never takes a title for HTML).
+Summaries and content are HTML: RSS `<description>`, `<content:encoded>`, Atom
+`type="html"`.
 """
 
 from feedgen.entry import FeedEntry
@@ -55,6 +61,8 @@ class _Entry(FeedEntry):
             for name in ("rel", "type", "hreflang", "title", "length"):
                 if link.get(name):
                     link_element.set(name, link[name])
+        for title in element.iterfind("title"):
+            title.set("type", "text")
         return element
 
 

@@ -5,6 +5,13 @@ Pelican on its own logs such posts as errors and silently leaves them out of the
 site; an author then publishes a site that lacks a post without noticing. And a
 generator's files are converted on every core before it asks for them
 (`markdown_pool`), the same result in less time.
+
+It also applies the rule for text (`possibility.core.text`): every Summary's HTML is the
+rule's (`summary`), and templates get the rule's `plain_text` filter (HTML to the text a
+reader sees: meta descriptions, JSON-LD). And once every file is read, a link or an image
+that points at nothing stops the build, naming file, link and fix (`links`). What it keeps
+in Pelican's content cache is forgotten when its code changes (`cache_stamp`). A post that
+still has `invoke new-post`'s sample text gets a warning (`sample_text`).
 """
 
 import os
@@ -14,15 +21,22 @@ from pelican.generators import ArticlesGenerator
 from pelican.readers import MarkdownReader
 from pelican.utils import file_suffix
 
+from possibility.core.text import html_to_text
+
+from .cache_stamp import forget_other_code, stamp_cache
 from .checks import (
     FrontMatterError,
     FrontMatterErrors,
     check_images,
     check_metadata,
     fix_for_unparsable,
+    parse_html,
 )
+from .links import LINKS_KEY, check_links, links_to_check, record_sources
 from .markdown_pool import MarkdownPool
 from .reading import word_count
+from .sample_text import warn_sample_text
+from .summary import rule_summary
 
 PROBLEMS_KEY = "_FRONT_MATTER_PROBLEMS"
 
@@ -48,10 +62,16 @@ class CheckedMarkdownReader(MarkdownReader):
             content, fields = converted
             metadata = {name: self.process_metadata(name, value) for name, value in fields.items()}
         is_article = _is_article(source_path, self.settings)
-        problems = check_metadata(metadata, is_article=is_article) + check_images(content)
+        root = parse_html(content)
+        problems = check_metadata(metadata, is_article=is_article) + check_images(root)
         if problems:
             self._fail(problems)
         metadata["word_count"] = word_count(content)  # for the theme's "N min read"
+        rule_summary(metadata, source_path)
+        links = links_to_check(root, self.settings)
+        if metadata.get("summary"):
+            links += links_to_check(parse_html(metadata["summary"]), self.settings)
+        metadata[LINKS_KEY] = tuple(dict.fromkeys(links))  # checked once all is read
         return content, metadata
 
     def _fail(self, problems, cause=None):
@@ -115,17 +135,34 @@ def _our_readers(generator):
 
 
 def fail_on_problems(generators):
-    """Stop before anything is written, so no half-built site can be deployed."""
+    """Stop before anything is written, so no half-built site can be deployed: on bad
+    front matter first (those files are not in the site), then on broken links."""
     settings = generators[0].settings
+    stamp_cache(settings)  # every generator has read, and saved its content cache
     errors = settings.pop(PROBLEMS_KEY, [])
     if errors:
         raise FrontMatterErrors(errors)
+    check_links(generators)
+
+
+TEXT_FILTERS = {"plain_text": html_to_text}
+
+
+def add_text_filters(pelican):
+    """Signal handler (initialized): the rule for text, as Jinja filters for the theme
+    (JINJA_FILTERS, Pelican's setting for them; a filter the settings define wins)."""
+    pelican.settings["JINJA_FILTERS"] = {
+        **TEXT_FILTERS, **(pelican.settings.get("JINJA_FILTERS") or {})}
 
 
 def register():
+    signals.initialized.connect(add_text_filters)
+    signals.initialized.connect(forget_other_code)
+    signals.finalized.connect(record_sources)
     signals.readers_init.connect(use_checked_reader)
     signals.article_generator_preread.connect(start_pool)
     signals.page_generator_preread.connect(start_pool)
     signals.article_generator_finalized.connect(stop_pool)
+    signals.article_generator_finalized.connect(warn_sample_text)
     signals.page_generator_finalized.connect(stop_pool)
     signals.all_generators_finalized.connect(fail_on_problems)

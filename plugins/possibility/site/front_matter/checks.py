@@ -5,7 +5,8 @@ import uuid
 
 from lxml import etree
 
-from possibility.common import PossibilityError
+from possibility.common import PossibilityError, ProblemsError
+from possibility.core.identity import is_uuid
 
 STATUSES = ("published", "draft", "hidden")
 EXAMPLE_DATE = "2026-04-02 09:00"
@@ -21,15 +22,10 @@ class FrontMatterError(PossibilityError):
         super().__init__("\n".join(f"{where}: {problem}" for problem in self.problems))
 
 
-class FrontMatterErrors(PossibilityError):
+class FrontMatterErrors(ProblemsError):
     """Every file with bad front matter in one build, reported together."""
 
-    def __init__(self, messages):
-        self.messages = list(messages)
-        super().__init__(
-            f"the site was not built: fix the front matter of {len(self.messages)} file(s):\n"
-            + "\n".join(self.messages)
-        )
+    headline = "the site was not built: fix the front matter of {count} file(s)"
 
 
 def fix_for_unparsable(field, value):
@@ -62,7 +58,7 @@ def check_metadata(metadata, *, is_article):
             f"Write one of: {', '.join(STATUSES)} (or leave it out to publish)."
         )
     post_id = metadata.get("post-id")
-    if post_id is not None and not _is_uuid(post_id):
+    if post_id is not None and not is_uuid(post_id):
         problems.append(
             f"field 'Post-Id' is {post_id!r}, which is not a UUID. Do not edit it by hand; "
             f"write a new one such as 'Post-Id: {uuid.uuid4()}' (invoke new-post does this)."
@@ -70,18 +66,17 @@ def check_metadata(metadata, *, is_article):
     return problems
 
 
-def _is_uuid(value):
-    try:
-        uuid.UUID(str(value).strip())
-    except ValueError:
-        return False
-    return True
-
-
-def check_images(html):
-    """Images need alt text: readers of screen readers and of text-only email see nothing else."""
+def parse_html(html):
+    """The element tree of an HTML fragment, as browsers read it (None when empty)."""
     # libxml2 parses as browsers do; bytes, as lxml refuses a str with an encoding declaration.
-    root = etree.fromstring(html.encode("utf-8"), etree.HTMLParser(encoding="utf-8"))
+    if not html or not html.strip():
+        return None
+    return etree.fromstring(html.encode("utf-8"), etree.HTMLParser(encoding="utf-8"))
+
+
+def check_images(root):
+    """Images need alt text: readers of screen readers and of text-only email see nothing else.
+    `root`: the content's tree (`parse_html`)."""
     images = root.iter("img") if root is not None else ()
     return [
         f"the image {src!r} has no alt text. Describe it: '![What the image shows]({src})'."

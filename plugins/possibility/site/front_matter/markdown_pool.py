@@ -12,7 +12,8 @@ log records are logged there too. A file a worker could not convert is read agai
 the build's process, which reports its error as usual; if a worker dies, the rest are
 read there too, never a hang.
 
-Without fork, on one core or for a few files, nothing changes: files are read serially.
+Without fork, on one core, for a few files, or with MARKDOWN_POOL = False (its one
+setting, default True, read here), nothing changes: files are read serially.
 """
 
 import gc
@@ -26,7 +27,7 @@ from markdown.preprocessors import Preprocessor
 from pelican.readers import MarkdownReader
 from pelican.utils import pelican_open
 
-from possibility.common import worker_count
+from possibility.common import SettingsError, worker_count
 
 PARALLEL_FROM = 32  # fewer files than this: starting processes costs more than it saves
 CHUNK = 8  # files a worker takes at a time
@@ -48,7 +49,7 @@ class MarkdownPool:
     def start(cls, settings, paths):
         """A MarkdownPool converting `paths` (absolute, in the order Pelican will ask
         for them), or None when serial is better."""
-        workers = _workers(len(paths))
+        workers = _workers(len(paths)) if switched_on(settings) else 1
         if workers < 2:
             return None
         Markdown(**settings["MARKDOWN"])  # its extensions imported before the fork
@@ -147,6 +148,15 @@ def _convert(path):
     except Exception:  # read again by the build, which reports the error
         converted = None
     return path, converted, records.records
+
+
+def switched_on(settings):
+    """MARKDOWN_POOL, checked: False reads every file in the build's own process."""
+    value = settings.get("MARKDOWN_POOL", True)
+    if not isinstance(value, bool):
+        raise SettingsError(f"MARKDOWN_POOL is {value!r}: write True (the default, faster) "
+                            "or False.")
+    return value
 
 
 def _workers(count):

@@ -4,29 +4,29 @@ A warm rebuild (livereload, a production build after one edit) then composes onl
 posts whose email would differ. The fingerprint covers the post's `PostSource`, the
 newsletter settings, Pelican's summary settings, the templates' texts and the code (this
 package's source as loaded, Python's and the libraries' versions): whatever changes
-makes another fingerprint, so a cached email is never stale. An entry not used by a build
-is dropped when it saves.
+makes another fingerprint, so a cached email is never stale. The cache is the last
+build's EmailStore (`email_store`), its emails' files and problems, read one entry at a
+time: a build never loads every email. An entry not used by a build is dropped when it
+saves; a damaged one is composed again.
 
-It follows Pelican's content cache settings: CACHE_PATH (the file is
+Switched by NEWSLETTER_EMAIL_CACHE (`build_settings`; False: every email composed on
+every build). It follows Pelican's content cache settings: CACHE_PATH (the file is
 `NewsletterEmails`), LOAD_CONTENT_CACHE (false: every email is composed again),
-CACHE_CONTENT (false: nothing is saved) and GZIP_CACHE.
+CACHE_CONTENT (false: nothing is saved) and GZIP_CACHE (each entry gzip-compressed).
 """
 
-import gzip
 import hashlib
 import json
 import logging
-import pickle
 import sys
 from dataclasses import fields
 from importlib import metadata
 from pathlib import Path
 
-from possibility.common import write_atomically
+from .email_store import EmailStore
 
 CACHE_NAME = "NewsletterEmails"
 LIBRARIES = ("css-inline", "Jinja2", "lxml", "MarkupSafe", "pelican")
-GZIP_MAGIC = b"\x1f\x8b"
 
 logger = logging.getLogger(__name__)
 
@@ -60,15 +60,15 @@ def shared_fingerprint(newsletter_settings, summary_rule, templates):
 
 
 class EmailCache:
-    """PostEmails by fingerprint: `get` or `put` each post's, then `save` once."""
+    """The emails of the last build, by fingerprint (an EmailStore read entry by entry):
+    `store_for` the keys of this build, then `save` it."""
 
     def __init__(self, pelican_settings, shared):
         self.path = Path(pelican_settings["CACHE_PATH"]) / CACHE_NAME
         self.shared = shared
         self.saving = bool(pelican_settings.get("CACHE_CONTENT"))
         self.compress = bool(pelican_settings.get("GZIP_CACHE"))
-        self.loaded = self._load() if pelican_settings.get("LOAD_CONTENT_CACHE") else {}
-        self.used = {}
+        self.loaded = self._load() if pelican_settings.get("LOAD_CONTENT_CACHE") else None
 
     def key(self, post):
         """The fingerprint of one post's email: its PostSource plus the shared one."""
@@ -76,39 +76,47 @@ class EmailCache:
         blob = json.dumps(values, sort_keys=True, ensure_ascii=False, default=repr)
         return hashlib.sha256(f"{self.shared}\0{blob}".encode()).hexdigest()
 
-    def get(self, key):
-        email = self.loaded.get(key)
-        if email is not None:
-            self.used[key] = email
-        return email
+    def store_for(self, keys):
+        """(store, missing): the EmailStore this build adds its emails to, holding already
+        those of `keys` cached by the last build, and the keys it lacks, in order.
 
-    def put(self, key, email):
-        self.used[key] = email
+        When the last build's store holds exactly `keys`, intact, it is the one (nothing
+        to compose, nothing to save); otherwise a new one (kept by `save`) gets a copy of
+        each entry still used: an entry this build does not use is dropped."""
+        loaded, wanted = self.loaded, set(keys)
+        if loaded is not None and loaded.keys() == wanted and all(
+            loaded.entry(key) is not None for key in wanted
+        ):
+            self.loaded = None  # handed over to the build
+            return loaded, []
+        store = EmailStore.new(self.path.parent if self.saving else None)
+        missing = [key for key in dict.fromkeys(keys)
+                   if loaded is None or not store.copy(loaded, key)]
+        self.close_loaded()
+        return store, missing
 
-    def save(self):
-        """Write the entries this build used, if any differ from what was loaded."""
-        if not self.saving or self.used.keys() == self.loaded.keys():
+    def save(self, store):
+        """Keep the finished `store` for the next build (if it is a new one)."""
+        if not self.saving or store.temp_path is None:
             return
         try:
-            data = pickle.dumps(self.used, protocol=pickle.HIGHEST_PROTOCOL)
-            if self.compress:
-                data = gzip.compress(data, compresslevel=1, mtime=0)
-            write_atomically(self.path, data)
-        except (OSError, pickle.PicklingError, TypeError) as exc:
+            store.keep_as(self.path)
+        except OSError as exc:
             logger.warning("Could not save the newsletter cache %s: %s", self.path, exc)
+
+    def close_loaded(self):
+        if self.loaded is not None:
+            self.loaded.close()
+            self.loaded = None
 
     def _load(self):
         try:
-            with open(self.path, "rb") as handle:
-                zipped = handle.read(2) == GZIP_MAGIC
-                handle.seek(0)
-                data = pickle.load(gzip.GzipFile(fileobj=handle) if zipped else handle)
+            return EmailStore.open(self.path)
         except FileNotFoundError:
-            return {}
+            return None
         except Exception as exc:  # a cache never stops a build: compose everything again
             logger.warning(
                 "Cannot read the newsletter cache %s (%s); rendering every email again.",
                 self.path, exc,
             )
-            return {}
-        return data if isinstance(data, dict) else {}
+            return None

@@ -4,12 +4,13 @@ At `all_generators_finalized` (every post read, every link resolvable, nothing w
 yet) each post's email is composed and checked (`post_email`, on every core for many:
 `email_pool`), or taken from the cache of earlier builds (`email_cache`) when nothing it
 is made of changed; any problem stops the build with one message listing them all.
-Otherwise a thread starts writing, per post, while Pelican writes the site
-(`email_writer`), and `generate_output` waits for it:
-output/<NEWSLETTER_OUTPUT_DIR>/<slug>/{index.html, email.txt, meta.json}.
+Meanwhile each email's files wait in a file (`email_store`), not in memory: a build
+never holds every email. Otherwise `generate_output` writes them, one post at a time
+(`email_writer`): output/<NEWSLETTER_OUTPUT_DIR>/<slug>/{index.html, email.txt, meta.json}.
 
 A build only renders: no network, no ledger. It runs many times (autoreload), so each
-build leaves the folder holding exactly its emails, never a stale one.
+build leaves the folder holding exactly its emails, never a stale one. The speed pieces
+are switched in `build_settings`.
 """
 
 import os
@@ -21,9 +22,11 @@ from possibility.common import PossibilityError
 from possibility.core.newsletter.render_email import EmailTemplates
 from possibility.core.newsletter.settings import NewsletterSettingsError, read_settings
 
+from .build_settings import read_switches
 from .email_cache import EmailCache, shared_fingerprint
-from .email_pool import compose_all
-from .email_writer import EmailWriter, wait_for_unfinished
+from .email_pool import compose_each
+from .email_store import EmailStore
+from .email_writer import write_emails
 from .post_email import FRONT_MATTER, PostSource, SummaryRule
 
 
@@ -39,20 +42,19 @@ class NewsletterBuildError(PossibilityError):
 
 
 class NewsletterGenerator:
-    """Pelican generator: `prepare` renders and checks, then starts writing;
-    `generate_output` waits for the writing to end."""
+    """Pelican generator: `prepare` renders and checks, `generate_output` writes."""
 
     def __init__(self, context, settings, path, theme, output_path, *args, **kwargs):
         self.context = context
         self.settings = settings
         self.output_path = output_path
-        self.writer = None  # an EmailWriter, started once every email passed its checks
-        wait_for_unfinished()  # before Pelican empties the output folder
+        self.emails = None  # (folder, store, [(slug, key)]) once every email passed its checks
 
     def prepare(self, articles, pages):
         """Render and check every email; NewsletterBuildError lists all problems."""
         try:
             ns = read_settings(self.settings)
+            switches = read_switches(self.settings)
         except NewsletterSettingsError as exc:
             raise NewsletterBuildError([f"settings: {exc}"]) from None
         problems = _folder_conflicts(ns.output_dir, pages + [a for a, _ in articles])
@@ -61,48 +63,66 @@ class NewsletterGenerator:
                 "settings: posts have no identity: put 'possibility.site.post_identity' before "
                 "'possibility.site.newsletter' in PLUGINS (the ledger knows posts by it)."])
         posts = [read_post(article, status, ns, self.settings) for article, status in articles]
-        emails = []
-        for (article, _), email in zip(articles, post_emails(posts, ns, self.settings),
-                                       strict=True):
+        store, keys = post_emails(posts, ns, self.settings, switches)
+        for (article, _), key in zip(articles, keys, strict=True):
             where = os.path.relpath(article.source_path)
-            problems += [f"{where}: newsletter: {p}" for p in email.problems]
-            emails.append((email.record, email.rendered))
+            problems += [f"{where}: newsletter: {p}" for p in store.problems(key)]
         slugs = {}
-        for record, _ in emails:
-            if record.slug in slugs:
+        for post in posts:
+            if post.slug in slugs:
                 problems.append(
-                    f"{record.source} and {slugs[record.slug]} share the slug {record.slug!r}, "
+                    f"{post.source} and {slugs[post.slug]} share the slug {post.slug!r}, "
                     "and so the newsletter folder: give one of them another 'Slug:'."
                 )
-            slugs[record.slug] = record.source
+            slugs[post.slug] = post.source
         if problems:
+            store.close()
             raise NewsletterBuildError(problems)
-        self.writer = EmailWriter(Path(self.output_path) / ns.output_dir, emails)
-        self.writer.start()
+        self.emails = (Path(self.output_path) / ns.output_dir, store,
+                       [(post.slug, key) for post, key in zip(posts, keys, strict=True)])
 
     def generate_output(self, writer):
-        if self.writer is not None:
-            self.writer.wait()
+        if self.emails is None:
+            return
+        folder, store, posts = self.emails
+        self.emails = None
+        try:
+            write_emails(folder, ((slug, store.files(key)) for slug, key in posts))
+        finally:
+            store.close()
 
 
-def post_emails(posts, ns, pelican_settings):
-    """The PostEmail of each PostSource, in order: cached by an earlier build, else
-    composed now (and cached for the next)."""
+def post_emails(posts, ns, pelican_settings, switches):
+    """(store, keys): an EmailStore holding every PostSource's email (its files and
+    problems) under keys[i] for posts[i]: cached by an earlier build, else composed now
+    (and cached for the next)."""
     templates = EmailTemplates(ns.theme_templates)
     summary_rule = SummaryRule(
         pelican_settings.get("SUMMARY_MAX_LENGTH") or 50,
         pelican_settings.get("SUMMARY_END_SUFFIX", "…"),
     )
-    cache = EmailCache(pelican_settings, shared_fingerprint(ns, summary_rule, templates))
-    keys = [cache.key(post) for post in posts]
-    found = {key: cache.get(key) for key in keys}
-    missing = {key: post for key, post in zip(keys, posts, strict=True) if found[key] is None}
-    composed = compose_all(list(missing.values()), ns, templates, summary_rule)
-    for key, email in zip(missing, composed, strict=True):
-        cache.put(key, email)
-        found[key] = email
-    cache.save()
-    return [found[key] for key in keys]
+    cache = None
+    if switches.email_cache:
+        cache = EmailCache(pelican_settings, shared_fingerprint(ns, summary_rule, templates))
+        keys = [cache.key(post) for post in posts]
+        store, missing = cache.store_for(keys)
+    else:
+        keys = list(range(len(posts)))
+        store, missing = EmailStore.new(), keys
+    try:
+        post_of = dict(zip(keys, posts, strict=True))
+        composed = compose_each([post_of[key] for key in missing], ns, templates, summary_rule,
+                                compress=bool(cache and cache.compress),
+                                parallel=switches.email_pool)
+        for key, (problems, entry) in zip(missing, composed, strict=True):
+            store.add(key, problems, entry)
+        store.finish()
+    except BaseException:
+        store.close()
+        raise
+    if cache is not None:
+        cache.save(store)
+    return store, keys
 
 
 def read_post(article, status, ns, pelican_settings):

@@ -14,8 +14,9 @@ from pelican.utils import truncate_html_words
 from possibility.core.newsletter.email_checks import check_email
 from possibility.core.newsletter.html_transform import absolutize
 from possibility.core.newsletter.model import PostRecord, SiteInfo, content_hash
-from possibility.core.newsletter.post_fields import newsletter_fields, plain
+from possibility.core.newsletter.post_fields import newsletter_fields
 from possibility.core.newsletter.render_email import render_post
+from possibility.core.text import one_line
 
 FRONT_MATTER = ("newsletter", "newsletter-groups", "subject", "preview")
 
@@ -26,7 +27,7 @@ class PostSource:
 
     post_id: str
     slug: str
-    title: str  # as Pelican shows it (may hold HTML)
+    title: str  # text, as written (Pelican reads a title as is)
     url: str  # absolute
     date: datetime
     date_text: str
@@ -36,8 +37,8 @@ class PostSource:
     category: str
     content: str  # HTML, links to the site resolved
     raw_content: str  # HTML as the reader made it (for the content hash)
-    raw_summary: str  # the front matter's Summary, or ""
-    summary: str  # raw_summary's HTML, links to the site resolved, or ""
+    raw_summary: str  # the Summary's HTML as read (possibility.core.text's rule), or ""
+    summary: str  # raw_summary, links to the site resolved, or ""
     front_matter: dict  # the FRONT_MATTER fields the post sets
 
 
@@ -72,7 +73,7 @@ def compose(post, ns, templates, summary_rule=SummaryRule()):
     record = PostRecord(
         post_id=post.post_id,
         slug=post.slug,
-        title=plain(post.title),
+        title=one_line(post.title),
         url=post.url,
         date=post.date,
         date_text=post.date_text,

@@ -13,7 +13,7 @@ def sitemap_entries(context, siteurl):
     articles = context.get("articles", [])
     newest = max((_lastmod(a) for a in articles), default=None)
     entries = {f"{siteurl}/": newest}
-    for content in list(articles) + list(context.get("pages", [])):
+    for content in [*articles, *context.get("pages", []), *context.get("events", [])]:
         entries[f"{siteurl}/{content.url}"] = _lastmod(content)
     for key in ("categories", "tags", "authors"):
         for group, group_articles in context.get(key, []):

@@ -6,11 +6,21 @@ from the environment, so secrets never pass through settings files.
 
 import os
 
-from .base import Backend, BackendError, Campaign, Delivery
+from .base import (
+    Backend,
+    BackendError,
+    Campaign,
+    CampaignGone,
+    Delivery,
+    NotDraft,
+    Standing,
+    Unconfirmed,
+    holders,
+)
 from .outbox import OutboxBackend
 
-__all__ = ["Backend", "BackendError", "Campaign", "Delivery", "OutboxBackend",
-           "choose_backend"]
+__all__ = ["Backend", "BackendError", "Campaign", "CampaignGone", "Delivery", "NotDraft",
+           "OutboxBackend", "Standing", "Unconfirmed", "choose_backend", "holders"]
 
 
 def choose_backend(settings, environ=None, clock=None):

@@ -5,8 +5,10 @@
     outbox/.campaigns/<id>.json, .eml     campaigns, as Mailchimp would keep them
 
 It behaves like a real service so the pipeline's exactly-once logic is exercised for
-real: a campaign is found again by its key, and sending one that already went raises.
-Merge tags are filled with sample values so the message reads like the real thing.
+real: a campaign is found again by its key and the posts it carries, a draft that lost
+can be deleted, and sending one that already went raises. Merge tags are filled with
+sample values so the message reads like the real thing. One machine owns an outbox, so
+its look before each irreversible step needs no fence (see `mailchimp_backend`).
 """
 
 import json
@@ -21,11 +23,12 @@ from pathlib import Path
 from possibility.common import write_atomically
 from possibility.core.newsletter.render_email import SAMPLE_URLS, fill_merge_tags
 
-from .base import Backend, BackendError, Campaign, Delivery
+from .base import Backend, BackendError, Campaign, CampaignGone, Delivery
 
 
 class OutboxBackend(Backend):
     name = "outbox"
+    destination = "outbox"  # a rehearsal: the ledger never counts it as sent to subscribers
 
     def __init__(self, folder, *, from_address, to_address, site_name, domain, clock=None):
         self.folder = Path(folder)
@@ -63,14 +66,11 @@ class OutboxBackend(Backend):
 
     # Backend ----------------------------------------------------------------------
 
-    def find(self, key):
+    def survey(self):
         if not self._campaigns.is_dir():
-            return None
-        for path in sorted(self._campaigns.glob("*.json")):
-            campaign = json.loads(path.read_text("utf-8"))
-            if campaign["key"] == key:
-                return self.get(campaign["id"])
-        return None
+            return []
+        return [self._campaign(json.loads(path.read_text("utf-8")))
+                for path in sorted(self._campaigns.glob("*.json"))]
 
     def create(self, email):
         campaign_id = f"outbox-{uuid.uuid4().hex[:12]}"
@@ -79,7 +79,8 @@ class OutboxBackend(Backend):
             name = f"{self.clock():%Y-%m-%d}-{email.name}-{campaign_id}.eml"
         self._store({
             "id": campaign_id, "key": email.key, "file": name, "status": "draft",
-            "subject": email.subject, "groups": list(email.groups),
+            "subject": email.subject, "groups": list(email.groups), "kind": email.kind,
+            "posts": [p.post_id for p in email.posts], "created": self.clock().isoformat(),
         })
         return campaign_id
 
@@ -87,7 +88,7 @@ class OutboxBackend(Backend):
         campaign = self._require(campaign_id)
         message = self._message(campaign_id, email, to=self.to_address, subject=email.subject)
         write_atomically(self._campaigns / f"{campaign_id}.eml", bytes(message))
-        campaign["subject"] = email.subject
+        campaign.update(subject=email.subject, groups=list(email.groups))
         self._store(campaign)
 
     def check(self, campaign_id):
@@ -132,15 +133,29 @@ class OutboxBackend(Backend):
 
     def get(self, campaign_id):
         campaign = self._load(campaign_id)
+        return None if campaign is None else self._campaign(campaign)
+
+    def delete(self, campaign_id):
+        campaign = self._load(campaign_id)
         if campaign is None:
-            return None
+            return
+        if self._campaign(campaign).status != "draft":
+            raise BackendError(f"campaign {campaign_id} was sent: it is never deleted.")
+        (self._campaigns / f"{campaign_id}.eml").unlink(missing_ok=True)
+        (self._campaigns / f"{campaign_id}.json").unlink()
+
+    def _campaign(self, campaign):
         target = self.folder / campaign["file"]
         sent = target.exists()  # also right when a crash came before the status update
-        sent_at = campaign.get("sent_at")
+        sent_at, created = campaign.get("sent_at"), campaign.get("created")
+        key = campaign["key"]
+        posts = campaign.get("posts") or ([key] if key.startswith("urn:") else [])
         return Campaign(
-            id=campaign_id, key=campaign["key"], status="sent" if sent else "draft",
+            id=campaign["id"], key=key, status="sent" if sent else "draft",
             sent_at=datetime.fromisoformat(sent_at) if sent_at else None,
-            location=self._shown(target) if sent else None,
+            location=self._shown(target) if sent else None, posts=tuple(posts),
+            kind=campaign.get("kind") or ("post" if key.startswith("urn:") else "digest"),
+            created=datetime.fromisoformat(created) if created else None,
         )
 
     def _shown(self, path):
@@ -152,7 +167,7 @@ class OutboxBackend(Backend):
     def _require(self, campaign_id):
         campaign = self._load(campaign_id)
         if campaign is None:
-            raise BackendError(f"no campaign {campaign_id} in {self._campaigns}.")
+            raise CampaignGone(f"no campaign {campaign_id} in {self._campaigns}.")
         return campaign
 
     def _message(self, campaign_id, email, *, to, subject, test=False):

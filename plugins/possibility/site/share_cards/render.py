@@ -1,0 +1,273 @@
+"""Draw one share card (1200×630 PNG) with Pillow: pure, deterministic, no files read.
+
+The font is the one Pillow ships (`ImageFont.load_default(size)`: Aileron Regular, basic
+layout), so no system font and no download is needed and every machine draws the same
+pixels. That font has ASCII and a little punctuation only, so text is drawn cluster by
+cluster: a letter with accents (é, ü, ñ, ç, å, č...) is its base letter with the marks drawn
+above or below it (from the font's own ´ ` ~ ° . , glyphs, or as strokes), and a character
+the font lacks altogether (ß, ø, –, emoji) is spelled in ASCII (Unidecode). The PNG holds
+no timestamp or other metadata: the same text gives the same bytes.
+"""
+
+import io
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+from PIL import Image, ImageDraw, ImageFont
+from unidecode import unidecode
+
+WIDTH, HEIGHT = 1200, 630
+MARGIN = 80
+# The site's light colours (theme/static/css/site.css, :root).
+COLOURS = {
+    "bg": "#fdfcf9",  # --bg
+    "fg": "#1f2427",  # --fg
+    "muted": "#52595e",  # --muted
+    "accent": "#1d5f5a",  # --accent
+    "rule": "#d9d6cc",  # --rule
+}
+TITLE_BOX = (MARGIN, 150, WIDTH - MARGIN, 505)  # left, top, right, bottom
+TITLE_SIZES = tuple(range(80, 39, -4))
+LINE_HEIGHT = 1.2
+ELLIPSIS = "…"
+
+# Combining marks drawn with one of the font's own glyphs, above the letter.
+GLYPH_ABOVE = {"\u0301": "´", "\u0300": "`", "\u0303": "~", "\u030a": "°"}
+DOTS_ABOVE = {"\u0308": 2, "\u0307": 1}  # diaeresis, dot above
+STROKES_ABOVE = {"\u0302", "\u030c", "\u0304", "\u0306", "\u030b"}  # ^ caron macron breve ˝
+BELOW = {"\u0327", "\u0328"}  # cedilla, ogonek
+
+
+@dataclass(frozen=True)
+class Cluster:
+    base: str
+    marks: tuple = ()
+
+
+@lru_cache(maxsize=64)
+def font(size):
+    return ImageFont.load_default(size=size)
+
+
+@lru_cache(maxsize=1024)
+def has_glyph(char):
+    """True when Pillow's font draws `char` (not its 'missing' box)."""
+    if char.isspace():
+        return True
+    reference = font(40)
+
+    def mask(c):
+        drawn = reference.getmask(c)
+        return drawn.size, bytes(drawn)
+
+    return mask(char) != mask("\ue000")
+
+
+def clusters(text):
+    """`text` as Clusters the font can draw: letters with their marks, or ASCII spellings."""
+    result = []
+    for char in unicodedata.normalize("NFD", " ".join(str(text).split())):
+        if unicodedata.combining(char):
+            if result and result[-1].base.isalpha():
+                last = result[-1]
+                result[-1] = Cluster(last.base, last.marks + (char,))
+            continue
+        if has_glyph(char):
+            result.append(Cluster(char))
+            continue
+        spelled = "-" if unicodedata.category(char) == "Pd" else unidecode(char)
+        result.extend(Cluster(c) for c in spelled if has_glyph(c))
+    return result
+
+
+def advance(items, size):
+    """The width of `items` (Clusters) drawn at `size`."""
+    return font(size).getlength("".join(c.base for c in items))
+
+
+def _words(items):
+    word = []
+    for item in items:
+        if item.base == " ":
+            if word:
+                yield word
+            word = []
+        else:
+            word.append(item)
+    if word:
+        yield word
+
+
+def wrap(items, size, width):
+    """Lines (lists of Clusters) no wider than `width` at `size`; a word wider than a line
+    is cut between letters."""
+    space = [Cluster(" ")]
+    lines, line = [], []
+    for word in _words(items):
+        while advance(word, size) > width:  # a word too long for any line
+            if line:
+                lines.append(line)
+                line = []
+            cut = len(word)
+            while cut > 1 and advance(word[:cut], size) > width:
+                cut -= 1
+            lines.append(word[:cut])
+            word = word[cut:]
+        candidate = line + space + word if line else word
+        if line and advance(candidate, size) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = candidate
+    if line:
+        lines.append(line)
+    return lines
+
+
+def fit_title(title, box=TITLE_BOX, sizes=TITLE_SIZES):
+    """(size, lines) of the title in `box`: the largest size at which it fits, wrapped;
+    at the smallest size a title still too long is cut, its last line ending in '…'."""
+    left, top, right, bottom = box
+    width, height = right - left, bottom - top
+    items = clusters(title) or [Cluster("?")]
+    for size in sizes:
+        lines = wrap(items, size, width)
+        if len(lines) * size * LINE_HEIGHT <= height:
+            return size, lines
+    size = sizes[-1]
+    lines = wrap(items, size, width)
+    keep = max(1, int(height // (size * LINE_HEIGHT)))
+    last = lines[keep - 1] + [Cluster(ELLIPSIS)]
+    while len(last) > 1 and advance(last, size) > width:
+        last = last[:-2] + [Cluster(ELLIPSIS)]
+        while len(last) > 1 and last[-2].base == " ":
+            last = last[:-2] + [Cluster(ELLIPSIS)]
+    return size, lines[: keep - 1] + [last]
+
+
+class _Pen:
+    """Draws Clusters on the card, marks included."""
+
+    def __init__(self, draw, size, fill, background, bold=False):
+        self.draw, self.size, self.fill, self.background = draw, size, fill, background
+        self.font = font(size)
+        self.stroke = 1 if bold and size >= 40 else 0
+        self.gap = max(2, round(size * 0.05))
+        self.line = max(2, round(size * 0.075))
+
+    def ink(self, string):
+        """The bounding box of the ink of `string` drawn at (0, baseline 0)."""
+        mask, (dx, dy) = self.font.getmask2(string, anchor="ls", stroke_width=self.stroke)
+        box = mask.getbbox() or (0, 0, 0, 0)
+        return dx + box[0], dy + box[1], dx + box[2], dy + box[3]
+
+    def text(self, x, baseline, string):
+        self.draw.text((x, baseline), string, font=self.font, fill=self.fill, anchor="ls",
+                       stroke_width=self.stroke, stroke_fill=self.fill)
+
+    def line_of(self, x, baseline, items):
+        run = ""
+        for item in items:
+            if not item.marks:
+                run += item.base
+                continue
+            if run:
+                self.text(x, baseline, run)
+                x += self.font.getlength(run)
+                run = ""
+            self.cluster(x, baseline, item)
+            x += self.font.getlength(item.base)
+        if run:
+            self.text(x, baseline, run)
+
+    def cluster(self, x, baseline, item):
+        left, top, right, bottom = self.ink(item.base)
+        above = [m for m in item.marks if m not in BELOW]
+        self.text(x, baseline, item.base)
+        if item.base in "ij" and above:  # a dotless i or j under the marks
+            x_height = self.ink("x")[1]
+            self.draw.rectangle((x + left - 1, baseline + top - 1, x + right + 1,
+                                 baseline + x_height - self.gap), fill=self.background)
+            top = x_height
+        centre = x + (left + right) / 2
+        for mark in above:
+            top = self._above(centre, baseline + top, mark) - baseline
+        for mark in item.marks:
+            if mark in BELOW:
+                self._below(centre, right + x, baseline, mark)
+
+    def _glyph(self, centre, bottom, glyph):
+        """Draw `glyph` centred on `centre` with its ink ending at `bottom`; its top."""
+        g_left, g_top, g_right, g_bottom = self.ink(glyph)
+        x = centre - (g_left + g_right) / 2
+        self.text(x, bottom - g_bottom, glyph)
+        return bottom - (g_bottom - g_top)
+
+    def _above(self, centre, top, mark):
+        """Draw one mark above ink whose top is at `top`; the marks' new top."""
+        bottom = top - self.gap
+        size, stroke = self.size, self.line
+        if mark in GLYPH_ABOVE:
+            return self._glyph(centre, bottom, GLYPH_ABOVE[mark])
+        if mark in DOTS_ABOVE:
+            offsets = (-size * 0.12, size * 0.12) if DOTS_ABOVE[mark] == 2 else (0,)
+            return min(self._glyph(centre + dx, bottom, ".") for dx in offsets)
+        if mark == "\u030b":  # double acute
+            return min(self._glyph(centre + dx, bottom, "´") for dx in (-size * .08, size * .08))
+        half, height = size * 0.14, size * 0.13
+        high, low = bottom - height, bottom
+        if mark == "\u0302":  # circumflex
+            points = [(centre - half, low), (centre, high), (centre + half, low)]
+        elif mark == "\u030c":  # caron
+            points = [(centre - half, high), (centre, low), (centre + half, high)]
+        elif mark == "\u0304":  # macron
+            points = [(centre - half, low - stroke / 2), (centre + half, low - stroke / 2)]
+            high = low - stroke
+        else:  # breve
+            self.draw.arc((centre - half, high - height, centre + half, low), 20, 160,
+                          fill=self.fill, width=stroke)
+            return high
+        self.draw.line(points, fill=self.fill, width=stroke, joint="curve")
+        return high - stroke / 2
+
+    def _below(self, centre, right, baseline, mark):
+        comma = self.ink(",")
+        x = (right - self.size * 0.12 if mark == "\u0328" else centre) - (comma[0] + comma[2]) / 2
+        self.text(x, baseline + (comma[3] - comma[1]) * 0.55, ",")
+
+
+def fit_line(text, size, width, smallest=20):
+    """(size, clusters) of one line of text, shrunk until it fits `width`."""
+    items = clusters(text)
+    while size > smallest and advance(items, size) > width:
+        size -= 2
+    return size, items
+
+
+def render_card(sitename, title, tagline, colours=None):
+    """The card's PNG bytes: the practice's name, the title (wrapped, shrunk to fit) and
+    the tagline, in the site's colours."""
+    colours = {**COLOURS, **(colours or {})}
+    image = Image.new("RGB", (WIDTH, HEIGHT), colours["bg"])
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 0, 23, HEIGHT), fill=colours["accent"])
+    draw.ellipse((MARGIN, 62, MARGIN + 44, 106), fill=colours["accent"])
+    size, name = fit_line(sitename, 40, WIDTH - 2 * MARGIN - 64)
+    _Pen(draw, size, colours["accent"], colours["bg"], bold=True).line_of(
+        MARGIN + 64, 98, name)
+    size, lines = fit_title(title)
+    step = size * LINE_HEIGHT
+    left, top, _, bottom = TITLE_BOX
+    block = len(lines) * step
+    baseline = top + (bottom - top - block) / 2 + size * 0.95
+    pen = _Pen(draw, size, colours["fg"], colours["bg"], bold=True)
+    for line in lines:
+        pen.line_of(left, round(baseline), line)
+        baseline += step
+    draw.rectangle((MARGIN, 532, WIDTH - MARGIN, 533), fill=colours["rule"])
+    size, words = fit_line(tagline, 32, WIDTH - 2 * MARGIN)
+    _Pen(draw, size, colours["muted"], colours["bg"]).line_of(MARGIN, 585, words)
+    out = io.BytesIO()
+    image.save(out, "PNG", compress_level=6)
+    return out.getvalue()

@@ -1,0 +1,133 @@
+"""Share cards: a 1200×630 PNG for every post, page and event, deterministic and cached."""
+
+import io
+import shutil
+
+import pytest
+from bs4 import BeautifulSoup
+from conftest import PRODUCTION_URL, ROOT, Site
+from PIL import Image
+
+from possibility.site.share_cards import generator as cards
+from possibility.site.share_cards.render import (
+    ELLIPSIS,
+    HEIGHT,
+    TITLE_BOX,
+    WIDTH,
+    advance,
+    clusters,
+    fit_title,
+    render_card,
+)
+
+SHARED = "{% set shared = article or page or event %}"
+META = ('<meta property="og:image" content="{{ shared.share_card }}">'
+        '<meta name="x-card-path" content="{{ shared.share_card_path }}">')
+
+
+@pytest.fixture
+def theme(tmp_path):
+    """The site's theme with base.html wired as README "Share cards and images" says."""
+    copy = tmp_path / "theme"
+    shutil.copytree(ROOT / "theme", copy)
+    base = copy / "templates" / "base.html"
+    text = base.read_text()
+    base.write_text(text.replace("</head>", SHARED + "{% if shared %}" + META
+                                 + "{% endif %}\n</head>", 1))
+    return copy
+
+
+def card_meta(html):
+    soup = BeautifulSoup(html, "html.parser")
+    image = soup.find("meta", property="og:image")
+    path = soup.find("meta", attrs={"name": "x-card-path"})
+    return image and image["content"], path and path["content"]
+
+
+def png_size(path):
+    with Image.open(path) as image:
+        assert image.format == "PNG"
+        return image.size
+
+
+def test_every_post_page_and_event_has_a_card_linked_by_its_absolute_url(site, theme):
+    site.build(THEME=str(theme))
+    pages = {
+        "should-your-work-speak-for-itself/index.html":
+            "should-your-work-speak-for-itself/card.png",
+        "about/index.html": "about/card.png",
+        "executive-coaching-group/index.html": "executive-coaching-group/card.png",
+        "events/executive-coaching-group-2019-04/index.html":
+            "events/executive-coaching-group-2019-04/card.png",
+        "404.html": "cards/404.png",
+    }
+    for page, card in pages.items():
+        url, path = card_meta(site.html(page))
+        assert (url, path) == (f"{PRODUCTION_URL}/{card}", card), page
+        assert png_size(site.output / card) == (WIDTH, HEIGHT) == (1200, 630)
+    assert card_meta(site.html("index.html")) == (None, None)  # not a post, page or event
+
+
+def test_a_local_build_has_card_files_but_no_absolute_urls(site, theme):
+    site.build("pelicanconf.py", THEME=str(theme))
+    url, path = card_meta(site.html("about/index.html"))
+    assert url == "None" and path == "about/card.png"
+    assert png_size(site.output / "about/card.png") == (1200, 630)
+
+
+def test_cards_are_the_same_bytes_on_every_machine_and_build(tmp_path):
+    first, second = Site(tmp_path / "one"), Site(tmp_path / "two")  # separate caches
+    first.build()
+    second.build()
+    ones = sorted(p.relative_to(first.output) for p in first.output.rglob("card.png"))
+    assert len(ones) >= 8
+    for relative in ones:
+        assert (first.output / relative).read_bytes() == (second.output / relative).read_bytes()
+    data = (first.output / ones[0]).read_bytes()
+    assert b"tIME" not in data and b"tEXt" not in data and b"eXIf" not in data
+
+
+def test_a_warm_build_draws_no_card_and_a_new_title_draws_one(site):
+    site.build()
+    total = cards.LAST_BUILD["rendered"]
+    assert total >= 8 and cards.LAST_BUILD["cached"] == 0
+    before = (site.output / "about/card.png").stat().st_mtime_ns
+    site.build()
+    assert cards.LAST_BUILD == {"rendered": 0, "cached": total, "written": 0}
+    assert (site.output / "about/card.png").stat().st_mtime_ns >= before  # touched, kept
+    about = site.content / "pages" / "about.md"
+    about.write_text(about.read_text().replace("Title: ", "Title: All "), encoding="utf-8")
+    site.build()
+    assert cards.LAST_BUILD["rendered"] == 1 and cards.LAST_BUILD["written"] == 1
+
+
+def test_a_title_with_accents_is_drawn_with_its_marks():
+    accented = render_card("The Possibility Practice", "Café naïveté, Ångström: Señor Šimek",
+                           "Cultivate curiosity. Create possibility.")
+    plain = render_card("The Possibility Practice", "Cafe naivete, Angstrom: Senor Simek",
+                        "Cultivate curiosity. Create possibility.")
+    assert accented != plain  # the marks are drawn, not dropped
+    image = Image.open(io.BytesIO(accented))
+    assert image.size == (1200, 630)
+    marks = [c.marks for c in clusters("Café naïveté Ångström Šimek") if c.marks]
+    assert marks == [("\u0301",), ("\u0308",), ("\u0301",), ("\u030a",), ("\u0308",),
+                     ("\u030c",)]
+    # Characters Pillow's font lacks are spelled in ASCII, never drawn as empty boxes.
+    assert "".join(c.base for c in clusters("Straße – ø 😀")) == "Strasse - o "
+
+
+def test_a_very_long_title_is_shrunk_wrapped_and_cut_to_fit():
+    left, top, right, bottom = TITLE_BOX
+    size, lines = fit_title("Short")
+    assert size == 80 and len(lines) == 1
+    size, lines = fit_title("Should Your Work Speak For Itself? " * 3)
+    assert size < 80 and len(lines) > 1
+    size, lines = fit_title("An Extraordinarily Long Title That Keeps Going " * 20)
+    assert size == 40
+    assert len(lines) * size * 1.2 <= bottom - top
+    assert all(advance(line, size) <= right - left for line in lines)
+    assert lines[-1][-1].base == ELLIPSIS
+    size, lines = fit_title("Supercalifragilisticexpialidocious" * 4)  # one unbreakable word
+    assert all(advance(line, size) <= right - left for line in lines)
+    data = render_card("The Possibility Practice", "Long " * 400, "Tagline")
+    assert Image.open(io.BytesIO(data)).size == (1200, 630)
