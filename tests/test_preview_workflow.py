@@ -132,7 +132,8 @@ def project(tmp_path):
         shutil.copytree(ROOT / name, folder / name,
                         ignore=shutil.ignore_patterns("__pycache__", "newsletter-ledger.json*"))
     (folder / ".venv").symlink_to(ROOT / ".venv")
-    (folder / ".gitignore").write_text("/.venv\n/output/\n/.cache/\n/outbox/\n__pycache__/\n")
+    (folder / ".gitignore").write_text("/.venv\n/output/\n/.cache/\n/outbox/\n__pycache__/\n"
+                                       "*.json.rehearsals\n")
     git(folder, "init", "--quiet", "--initial-branch=main")
     git(folder, "config", "user.name", "Preview Test")
     git(folder, "config", "user.email", "preview@example.org")

@@ -30,7 +30,7 @@ def project(tmp_path):
     for name in PROJECT_FOLDERS:
         shutil.copytree(ROOT / name, folder / name,
                         ignore=shutil.ignore_patterns("__pycache__", "newsletter-ledger.json*"))
-    (folder / ".gitignore").write_text("/output/\n/.cache/\n/outbox/\n/.env\n__pycache__/\n")
+    shutil.copy(ROOT / ".gitignore", folder / ".gitignore")  # the project's own rules
     git(folder, "init", "--quiet", "--initial-branch=main")
     git(folder, "config", "user.name", "Publish Test")
     git(folder, "config", "user.email", "publish@example.org")
@@ -71,7 +71,11 @@ def test_invoke_publish_on_defaults_keeps_the_site_in_output_and_rehearses_in_th
             "MAILCHIMP_API_KEY to send for real") in shown
     # a rehearsal is never committed: the ledger keeps it, uncommitted
     assert git(project, "log", "-1", "--format=%s") == "the site"
-    assert "only the outbox's rehearsals changed in it" in shown
+    assert ("content/newsletter-ledger.json unchanged: nothing to commit; the outbox's "
+            "rehearsals are kept apart in content/newsletter-ledger.json.rehearsals, never "
+            "committed") in shown
+    # the checkout stays clean: the rehearsal is kept apart, in a file git ignores
+    assert git(project, "status", "--porcelain") == "?? content/posts/curiosity-before-strategy.md"
     assert "Published." in printed
 
 

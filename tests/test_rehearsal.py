@@ -53,7 +53,7 @@ def project(tmp_path):
     for name in ("content", "plugins", "theme"):
         shutil.copytree(ROOT / name, folder / name,
                         ignore=shutil.ignore_patterns("__pycache__", "newsletter-ledger.json*"))
-    (folder / ".gitignore").write_text("/output/\n/.cache/\n/outbox/\n/.env\n__pycache__/\n")
+    shutil.copy(ROOT / ".gitignore", folder / ".gitignore")  # the project's own rules
     git(folder, "init", "--quiet", "--initial-branch=main")
     git(folder, "config", "user.name", "Publish Test")
     git(folder, "config", "user.email", "publish@example.org")
@@ -102,8 +102,11 @@ def test_a_rehearsal_is_not_committed_and_the_post_still_goes_to_the_list(projec
     assert NEW_ID not in data["posts"]
     assert subscriber_records(data) == subscriber_records(committed_ledger(project))
     assert git(project, "log", "-1", "--format=%s") == "the site"
-    assert git(project, "status", "--porcelain", "--", LEDGER) == f"M {LEDGER}"
-    assert f"{LEDGER} not committed: only the outbox's rehearsals changed in it" in shown
+    # the checkout stays clean: the rehearsal is kept apart, in a file git ignores
+    assert git(project, "status", "--porcelain") == "?? content/posts/curiosity-before-strategy.md"
+    assert (project / f"{LEDGER}.rehearsals").is_file()
+    assert f"{LEDGER} unchanged: nothing to commit; the outbox's rehearsals are kept apart" \
+        in shown
 
     # Again without a key: rehearsed already, nothing new anywhere.
     code, shown = publish(project, {})
@@ -188,7 +191,9 @@ def test_a_schema_1_ledger_with_a_committed_outbox_send_still_sends_that_post(
     data = json.loads(ledger.read_text())
     assert data["schema"] == 2
     assert data["posts"][REAL_POSTS[CAREER]]["campaign_id"] == campaign["id"]
-    assert data["rehearsals"]["outbox"][REAL_POSTS[CAREER]]["campaign_id"] == "outbox-1"
+    assert data["rehearsals"] == {}  # kept apart, beside the ledger
+    rehearsals = read_ledger(ledger)["rehearsals"]
+    assert rehearsals["outbox"][REAL_POSTS[CAREER]]["campaign_id"] == "outbox-1"
     assert data["posts"][REAL_POSTS[WORK]]["state"] == "baseline"  # on every destination
     again = send(production_site.output, settings, backend=make_backend(mailchimp_api))
     assert again.results == [] and len(mailchimp_api.server.campaigns) == 1

@@ -6,15 +6,21 @@ the checkout stay as they are. The message names the posts. A ledger left uncomm
 an earlier run (its commit failed, or --no-commit) is committed by the next one, even when
 it sends nothing.
 
-Only what subscribers got is committed: a ledger whose only change is a rehearsal (the
-local outbox, which reaches no subscriber) or its migration to a newer schema stays as it
-is in the checkout; the next real send commits it whole.
+Only what subscribers got is committed. Rehearsals (the local outbox, which reaches no
+subscriber) are kept in their own file beside the ledger, which git ignores, so they never
+touch the committed ledger; a ledger whose only change is its migration to a newer schema
+stays as it is in the checkout, and the next real send commits it whole.
 """
 
 from pathlib import Path
 
 from possibility.core.newsletter.archive import copies_folder
-from possibility.core.newsletter.ledger import LedgerError, parse_ledger, subscriber_records
+from possibility.core.newsletter.ledger import (
+    LedgerError,
+    parse_ledger,
+    rehearsals_path,
+    subscriber_records,
+)
 
 from .gitcmd import GitError, git, is_checkout
 
@@ -52,12 +58,15 @@ def commit_ledger(project, ledger_path, titles):
         paths.append(str(copies.resolve().relative_to(top.resolve())))
     changed = git(top, "status", "--porcelain", "--untracked-files=all", "--", *paths)
     if not changed:
-        return f"{relative} unchanged: nothing to commit"
+        kept = rehearsals_path(ledger)
+        apart = (f"; the outbox's rehearsals are kept apart in {rehearsals_path(relative)}, "
+                 "never committed") if kept.is_file() else ""
+        return f"{relative} unchanged: nothing to commit{apart}"
     paths = [path for path in paths if path == relative or any(
         line[3:].startswith(path) for line in changed.splitlines())]
     if paths == [relative] and not _for_subscribers(top, relative, ledger):
-        return (f"{relative} not committed: only the outbox's rehearsals changed in it, and "
-                "they reached no subscriber")
+        return (f"{relative} not committed: nothing that subscribers got changed in it (its "
+                "schema was brought up to date)")
     message = commit_message(titles)
     try:
         git(top, "add", "--", *paths)

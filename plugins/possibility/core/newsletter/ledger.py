@@ -22,10 +22,12 @@ where each email went (its destination: the backend and, for Mailchimp, the list
         "urn:uuid:6f1d...": {"state": "baseline", "slug": ..., "title": ...,
                              "content_hash": ..., "times": {"baseline": "..."}}
       },
-      "rehearsals": {                             # never sent to subscribers
-        "outbox": {"urn:uuid:0b9e...": {... the same fields, "destination": "outbox"}}
-      }
+      "rehearsals": {}                            # kept in their own file, below
     }
+
+and beside it, never committed, `newsletter-ledger.json.rehearsals` (`rehearsals_path`):
+
+    {"outbox": {"urn:uuid:0b9e...": {... the same fields, "destination": "outbox"}}}
 
 Destinations. `posts` holds the emails sent to subscribers (a Mailchimp list:
 `mailchimp:<list_id>`; "mailchimp" alone for sends recorded before lists were, schema 1)
@@ -186,8 +188,16 @@ def merge(data, seen, destination):
 # Reading and writing ------------------------------------------------------------------------
 
 
+def rehearsals_path(path):
+    """Where the rehearsals of the ledger at `path` are kept: beside it, and never committed
+    (.gitignore), so that a rehearsal leaves the committed ledger, and the checkout, as they
+    were (a modified ledger would stop the next `git pull --rebase`)."""
+    return Path(f"{path}.rehearsals")
+
+
 def read_ledger(path):
-    """The ledger's data (schema 2, migrated if older), or None when there is none yet."""
+    """The ledger's data (schema 2, migrated if older) with its rehearsals, or None when
+    there is none yet."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -195,7 +205,17 @@ def read_ledger(path):
         return None
     except OSError as exc:
         raise LedgerError(f"cannot read the ledger {path}: {exc}") from None
-    return parse_ledger(text, path)
+    data = parse_ledger(text, path)
+    kept = rehearsals_path(path)
+    try:
+        rehearsals = json.loads(kept.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return data
+    except (OSError, ValueError) as exc:
+        raise LedgerError(f"cannot read the rehearsals {kept} ({exc}): they only record "
+                          f"outbox rehearsals, so delete the file and rehearse again.") from None
+    return parse_ledger(dumps({**data, "rehearsals": {**data["rehearsals"], **rehearsals}}),
+                        kept)
 
 
 def parse_ledger(text, where="the ledger"):
@@ -253,8 +273,15 @@ def dumps(data):
 
 
 def write_ledger(path, data):
-    """Replace the ledger atomically: readers and crashes see the old or the new file."""
-    write_atomically(path, dumps(migrate(data)).encode("utf-8"))
+    """Replace the ledger atomically (readers and crashes see the old or the new file), its
+    rehearsals in their own file beside it (`rehearsals_path`)."""
+    data = migrate(data)
+    write_atomically(path, dumps({**data, "rehearsals": {}}).encode("utf-8"))
+    kept = rehearsals_path(path)
+    if data["rehearsals"]:
+        write_atomically(kept, dumps(data["rehearsals"]).encode("utf-8"))
+    else:
+        kept.unlink(missing_ok=True)
 
 
 def subscriber_records(data):
