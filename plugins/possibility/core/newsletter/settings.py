@@ -78,6 +78,7 @@ from possibility.common import (
     is_absolute_url,
     names,
     number,
+    switch,
 )
 
 PRODUCTION_SITEURL = "https://www.thepossibilitypractice.com"
@@ -282,10 +283,7 @@ def _no_choice_categories(groups, known, source, categories):
 
 
 def _flag(s, name):
-    value = s.get(name, True)
-    if not isinstance(value, bool):
-        raise NewsletterSettingsError(f"{name} is {value!r}: write True or False.")
-    return value
+    return switch(name, s.get(name, True), error=NewsletterSettingsError)
 
 
 def _utm(s):
