@@ -2,6 +2,7 @@
 deterministic and cached; the rules the newsletter uses for email."""
 
 import io
+import json
 
 import pytest
 from bs4 import BeautifulSoup
@@ -101,12 +102,31 @@ def test_a_post_image_becomes_a_picture_with_sizes_and_variants(pictures):
     assert nu_errors(pictures.output / "pictures") == []
 
 
-def test_feeds_and_emails_see_the_same_images(pictures):
+def test_feeds_see_the_sites_images(pictures):
     pictures.build()
     feed = (pictures.output / "feeds/all.atom.xml").read_text()
     assert "images/gradient.480w.webp 480w" in feed
-    email = (pictures.output / "newsletter/pictures/index.html").read_text()
-    assert 'data-src-width="1600"' in email and 'data-src-height="1000"' in email
+
+
+def test_in_email_each_image_has_its_width_and_a_jpeg_or_png_variant(pictures):
+    """Outlook ignores max-width and shows no WebP: an explicit width of at most
+    NEWSLETTER_IMAGE_MAX_WIDTH, and the smallest variant at least twice that wide."""
+    pictures.build()
+    meta = json.loads((pictures.output / "newsletter/pictures/meta.json").read_text())
+    body = BeautifulSoup(meta["html"], "html.parser")
+    assert not body.find("picture") and not body.find("source")
+    gradient = body.find("img", alt="A gradient from teal to sand")
+    assert (gradient["width"], gradient["height"]) == ("560", "350")  # 1600x1000 -> 560 wide
+    assert gradient["src"] == f"{PRODUCTION_URL}/images/gradient.1200w.jpg"  # >= 2 x 560
+    square = body.find("img", alt="A small transparent square")
+    assert (square["width"], square["height"]) == ("560", "373")
+    assert square["src"] == f"{PRODUCTION_URL}/images/square.600w.png"  # the largest it has
+    for img in (gradient, square):
+        assert not {"srcset", "sizes", "loading", "fetchpriority", "data-src-width"} & set(
+            img.attrs)
+        assert (pictures.output / img["src"].removeprefix(f"{PRODUCTION_URL}/")).is_file()
+    remote = body.find("img", alt="A remote picture")
+    assert remote["src"] == "https://example.com/remote.jpg"
 
 
 def test_a_local_build_links_variants_relative_to_the_page(pictures):

@@ -10,18 +10,10 @@ smaller than W, and W itself capped at the largest configured width. The largest
 is the image's fallback `src`; no variant is ever wider than the original.
 
 **In email** every image must carry an explicit `width` (Windows Outlook ignores CSS
-`max-width`) and point at a JPEG/PNG variant (Outlook shows no WebP). The newsletter
-(`possibility.site.newsletter.post_email.compose`, where it now calls `absolutize` with
-`max_image_width`) should, for each `<img>` whose `src` is a content image:
-
-    width, height = email_image(src_width, src_height, ns.image_max_width)
-    variant = email_variant_width(src_width, width, widths)
-    src = siteurl + "/" + variant_path(image_url, variant, fallback_format(image_url))
-
-and write `width`/`height` on the `<img>`, dropping `srcset`, `sizes`, `loading`,
-`fetchpriority` and any `<picture>`/`<source>` around it. The original's size is in the
-site's HTML already: the site build writes `width`/`height` (those of the largest variant)
-and `data-src-width`/`data-src-height` (the original's) on every content image.
+`max-width`) and point at a JPEG/PNG variant (Outlook shows no WebP):
+`possibility.core.newsletter.email_images` makes each `<picture>` one `<img>` sized with
+`email_image` (at most NEWSLETTER_IMAGE_MAX_WIDTH), from the original's size the site build
+writes in `data-src-width`/`data-src-height`.
 
 Encoding is deterministic: metadata (EXIF, ICC, XMP, comments) is dropped, the
 EXIF orientation applied first, and the same bytes and widths always give the same bytes.

@@ -12,6 +12,7 @@ from datetime import datetime
 from pelican.utils import truncate_html_words
 
 from possibility.core.newsletter.email_checks import check_email
+from possibility.core.newsletter.email_images import email_images
 from possibility.core.newsletter.html_transform import absolutize
 from possibility.core.newsletter.model import PostRecord, SiteInfo, content_hash
 from possibility.core.newsletter.post_fields import newsletter_fields
@@ -61,7 +62,8 @@ class PostEmail:
 
 def compose(post, ns, templates, summary_rule=SummaryRule()):
     """The PostEmail of `post` under the NewsletterSettings `ns` and EmailTemplates."""
-    content = absolutize(post.content, post.url, max_image_width=ns.image_max_width)
+    content = absolutize(email_images(post.content, ns.image_max_width), post.url,
+                         max_image_width=ns.image_max_width)
     if post.raw_summary:
         summary = absolutize(post.summary, post.url)
     else:
