@@ -1,19 +1,26 @@
 """The few places that lean on Pelican's private API fail here first when Pelican changes.
 
 Each is kept in one module with a comment naming the Pelican version it was checked against:
-- possibility.site.output_sync.writer overrides `Writer._open_w` (Pelican 4.12.0).
+- possibility.site.output_sync.writer overrides `Writer._open_w` (Pelican 4.12.0);
+- possibility.site.newsletter.generator.read_post reads `Content._content` and calls
+  `Content._update_content` to resolve a Summary's links (Pelican 4.12.0).
 """
 
 import hashlib
 import inspect
+from datetime import datetime
 
 import pelican
+from pelican.contents import Article, Content
+from pelican.settings import DEFAULT_CONFIG
 from pelican.writers import Writer
 
 from possibility.site.output_sync.writer import ChangedOnlyWriter
 
 # The source of Writer._open_w in Pelican 4.12.0, which ChangedOnlyWriter._open_w restates.
 OPEN_W_SHA256 = "69700ea0b4668663b0886011eee71e8b4ea9debd376fe2a2fe322c90ec5aee6d"
+# The source of Content._update_content in Pelican 4.12.0, which the newsletter calls.
+UPDATE_CONTENT_SHA256 = "b446bacdf3e46a3a0b19137ac6c416e520429e33312f1932d4ed23b3929f3549"
 
 
 def test_the_writer_method_output_sync_overrides_is_the_one_it_was_written_for():
@@ -29,3 +36,14 @@ def test_the_writer_method_output_sync_overrides_is_the_one_it_was_written_for()
 def test_the_writer_keeps_the_bookkeeping_output_sync_reads(tmp_path):
     writer = Writer(str(tmp_path), settings={})
     assert writer._written_files == set() and writer._overridden_files == set()
+
+
+def test_the_content_internals_the_newsletter_reads_are_the_ones_it_was_written_for():
+    source = inspect.getsource(Content._update_content)
+    assert hashlib.sha256(source.encode()).hexdigest() == UPDATE_CONTENT_SHA256, (
+        f"Pelican {pelican.__version__} changed Content._update_content: check "
+        "possibility.site.newsletter.generator.read_post, then record the new hash here."
+    )
+    article = Article("<p>Hi</p>", metadata={"title": "T", "date": datetime(2020, 1, 1)},
+                      settings=dict(DEFAULT_CONFIG))
+    assert article._content == "<p>Hi</p>"

@@ -126,7 +126,13 @@ def post_emails(posts, ns, pelican_settings, switches):
 
 
 def read_post(article, status, ns, pelican_settings):
-    """The PostSource of a Pelican article: all its email is made of, as plain values."""
+    """The PostSource of a Pelican article: all its email is made of, as plain values.
+
+    Private API: Pelican has no public way to resolve `{filename}` links in a text other than
+    the content itself, nor to read the content as the reader made it, so this function
+    (and only this one) uses `Content._update_content` and `Content._content`, as checked
+    against Pelican 4.12.0; tests/test_pelican_private_api.py fails when Pelican changes them.
+    """
     siteurl = ns.siteurl
     if status == "draft":
         path = pelican_settings["ARTICLE_URL"].format(**article.url_format)
