@@ -18,7 +18,7 @@ from pathlib import Path
 
 from pelican.generators import ArticlesGenerator, PagesGenerator
 
-from possibility.common import PossibilityError
+from possibility.common import ProblemsError
 from possibility.core.newsletter.render_email import EmailTemplates
 from possibility.core.newsletter.settings import NewsletterSettingsError, read_settings
 
@@ -30,15 +30,10 @@ from .email_writer import write_emails
 from .post_email import FRONT_MATTER, PostSource, SummaryRule
 
 
-class NewsletterBuildError(PossibilityError):
+class NewsletterBuildError(ProblemsError):
     """Emails that cannot go out as they are; the build stops before writing anything."""
 
-    def __init__(self, problems):
-        self.problems = list(problems)
-        super().__init__(
-            f"the site was not built: {len(self.problems)} newsletter problem(s):\n"
-            + "\n".join(self.problems)
-        )
+    headline = "the site was not built: {count} newsletter problem(s)"
 
 
 class NewsletterGenerator:
