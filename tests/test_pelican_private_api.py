@@ -8,11 +8,9 @@ Each is kept in one module with a comment naming the Pelican version it was chec
 
 import hashlib
 import inspect
-from datetime import datetime
 
 import pelican
-from pelican.contents import Article, Content
-from pelican.settings import DEFAULT_CONFIG
+from pelican.contents import Content
 from pelican.writers import Writer
 
 from possibility.site.output_sync.writer import ChangedOnlyWriter
@@ -44,6 +42,6 @@ def test_the_content_internals_the_newsletter_reads_are_the_ones_it_was_written_
         f"Pelican {pelican.__version__} changed Content._update_content: check "
         "possibility.site.newsletter.generator.read_post, then record the new hash here."
     )
-    article = Article("<p>Hi</p>", metadata={"title": "T", "date": datetime(2020, 1, 1)},
-                      settings=dict(DEFAULT_CONFIG))
-    assert article._content == "<p>Hi</p>"
+    # Made here, an Article would fire content_object_init at whatever plugins an earlier
+    # build in this process connected: read where Pelican keeps the reader's HTML instead.
+    assert "self._content = content" in inspect.getsource(Content.__init__)
