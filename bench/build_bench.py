@@ -1,20 +1,24 @@
 """Time our full production build against stock Pelican, and what each speed piece saves.
 
     .venv/bin/python -m bench.build_bench [--posts 1000] [--rounds 5] [--pieces a,b]
+                                          [--set NAME=VALUE ...]
 
 Stock Pelican is what `pelican-quickstart` writes with its defaults (theme notmyidea,
 pagination 10, the quickstart's publishconf: Atom feeds on). All builds run as `pelican`
 subprocesses on the same synthetic corpus. Each round builds, one after the other: stock,
-ours with every piece, and ours with each piece off in turn, cold (no content cache, an
-empty output folder, as on a fresh clone); then, after one post changed, a warm rebuild
-of ours with every piece and with each piece off that can matter warm (Pelican's content
-cache, the newsletter's email cache and the last build's output in place, each series in
-its own folders). A piece is switched off by its one setting, or by leaving its plugin
-out of PLUGINS (`-e` on pelican's command line):
+ours with every piece, and ours with each piece off in turn, cold (no cache folder at all:
+no content cache, no email cache, no share card or image; an empty output folder, as on a
+fresh clone); then, after one post changed, a warm rebuild of ours with every piece and
+with each piece off that can matter warm (all the caches and the last build's output in
+place, each series in its own folders). `--set` gives every build of ours a setting more
+(pelican's `-e`, VALUE in JSON), e.g. `--set SHARE_CARDS=false` to leave a feature out.
+A piece is switched off by its one setting, or by leaving its plugin out of PLUGINS (`-e`
+on pelican's command line):
 
     markdown_pool       MARKDOWN_POOL = False
     email_pool          NEWSLETTER_EMAIL_POOL = False
     email_cache         NEWSLETTER_EMAIL_CACHE = False
+    background_writer   NEWSLETTER_BACKGROUND_WRITER = False
     output_sync         PLUGINS without possibility.site.output_sync, and
                         DELETE_OUTPUT_DIRECTORY = True (what builds clean output without it)
     fixed_urls          PLUGINS without possibility.site.fixed_urls
@@ -84,6 +88,7 @@ PIECES = (
     Piece("markdown_pool", "MARKDOWN_POOL = False", warm=False),
     Piece("email_pool", "NEWSLETTER_EMAIL_POOL = False", warm=False),
     Piece("email_cache", "NEWSLETTER_EMAIL_CACHE = False", warm=True),
+    Piece("background_writer", "NEWSLETTER_BACKGROUND_WRITER = False", warm=True),
     Piece("output_sync", "not in PLUGINS", warm=True),
     Piece("fixed_urls", "not in PLUGINS", warm=True),
 )
@@ -156,7 +161,14 @@ def main():
     parser.add_argument("--pieces", default=",".join(p.name for p in PIECES),
                         help="comma-separated pieces to switch off, or 'none' (default: all: "
                              + ", ".join(p.name for p in PIECES) + ")")
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="a setting for every build of ours (VALUE in JSON)")
     args = parser.parse_args()
+    try:
+        extra = {name: json.loads(value)
+                 for name, _, value in (item.partition("=") for item in args.set)}
+    except ValueError as exc:
+        parser.error(f"--set wants NAME=VALUE with VALUE in JSON: {exc}")
     names = [] if args.pieces == "none" else [n.strip() for n in args.pieces.split(",")]
     unknown = set(names) - {p.name for p in PIECES}
     if unknown:
@@ -171,9 +183,10 @@ def main():
         stock_conf.write_text(STOCK_CONF)
 
         def build(series, cold, off=None):
-            settings = {"PATH": str(content), "CACHE_PATH": str(work / f"cache-{series}")}
-            if cold:
-                settings["LOAD_CONTENT_CACHE"] = False
+            cache = work / f"cache-{series}"
+            if cold:  # as on a fresh clone: no cache of any kind
+                shutil.rmtree(cache, ignore_errors=True)
+            settings = {"PATH": str(content), "CACHE_PATH": str(cache), **extra}
             settings.update(off.settings(plugins) if off else {})
             return run_pelican(content, work / f"out-{series}", OURS_CONF, settings)
 
@@ -224,6 +237,8 @@ def report(args, work, pieces, cold, warm):
     pages = sum(1 for _ in (work / "out-cold-ours").rglob("*.html"))
     print()
     print(f"posts: {args.posts}; our site: {pages} HTML pages; medians of {rounds} rounds")
+    if args.set:
+        print(f"every build of ours with: {' '.join(args.set)}")
     print(f"stock Pelican (quickstart, notmyidea): {stock:.2f} s")
     print(f"our production build:                  {ours:.2f} s")
     print(f"ratio ours / stock:                    {ours / stock:.2f}  (target <= 1.00)")

@@ -27,7 +27,7 @@ from markdown.preprocessors import Preprocessor
 from pelican.readers import MarkdownReader
 from pelican.utils import pelican_open
 
-from possibility.common import SettingsError, worker_count
+from possibility.common import switch, worker_count
 
 PARALLEL_FROM = 32  # fewer files than this: starting processes costs more than it saves
 CHUNK = 8  # files a worker takes at a time
@@ -152,11 +152,7 @@ def _convert(path):
 
 def switched_on(settings):
     """MARKDOWN_POOL, checked: False reads every file in the build's own process."""
-    value = settings.get("MARKDOWN_POOL", True)
-    if not isinstance(value, bool):
-        raise SettingsError(f"MARKDOWN_POOL is {value!r}: write True (the default, faster) "
-                            "or False.")
-    return value
+    return switch("MARKDOWN_POOL", settings.get("MARKDOWN_POOL", True))
 
 
 def _workers(count):
