@@ -18,7 +18,6 @@ on pelican's command line):
     markdown_pool       MARKDOWN_POOL = False
     email_pool          NEWSLETTER_EMAIL_POOL = False
     email_cache         NEWSLETTER_EMAIL_CACHE = False
-    background_writer   NEWSLETTER_BACKGROUND_WRITER = False
     output_sync         PLUGINS without possibility.site.output_sync, and
                         DELETE_OUTPUT_DIRECTORY = True (what builds clean output without it)
     fixed_urls          PLUGINS without possibility.site.fixed_urls
@@ -88,7 +87,6 @@ PIECES = (
     Piece("markdown_pool", "MARKDOWN_POOL = False", warm=False),
     Piece("email_pool", "NEWSLETTER_EMAIL_POOL = False", warm=False),
     Piece("email_cache", "NEWSLETTER_EMAIL_CACHE = False", warm=True),
-    Piece("background_writer", "NEWSLETTER_BACKGROUND_WRITER = False", warm=True),
     Piece("output_sync", "not in PLUGINS", warm=True),
     Piece("fixed_urls", "not in PLUGINS", warm=True),
 )

@@ -1,7 +1,7 @@
 """The newsletter's build-time work made cheap: cached emails, worker processes, emails
-kept in a file rather than in memory, the background writer, and the shortcuts of the cold
-path. None of them may change a byte of what a build writes (each speed piece is switched
-off by its setting and the bytes compared), nor let a stale email through."""
+kept in a file rather than in memory, and the shortcuts of the cold path. None of them may
+change a byte of what a build writes (each speed piece is switched off by its setting and
+the bytes compared), nor let a stale email through."""
 
 import gzip
 import os
@@ -9,7 +9,6 @@ import pickle
 import random
 import shutil
 import textwrap
-import threading
 
 import pytest
 from conftest import ROOT
@@ -17,7 +16,7 @@ from conftest import ROOT
 from possibility.commands.publish.build import BuildError
 from possibility.core.newsletter.html_transform import _fill, absolutize
 from possibility.core.newsletter.render_email import EmailTemplates
-from possibility.site.newsletter import email_cache, email_pool, email_writer
+from possibility.site.newsletter import email_cache, email_pool
 from possibility.site.newsletter.email_store import EmailStore
 
 PUBLISHED = ["is-your-career-off-track", "should-your-work-speak-for-itself"]
@@ -195,27 +194,7 @@ def test_every_email_composed_again_without_the_cache_is_the_same(site, composed
     assert newsletter_files(site) == cached
 
 
-def test_emails_written_in_the_builds_own_thread_are_the_same(site, monkeypatch):
-    site.build()
-    here = newsletter_files(site)
-    shutil.rmtree(site.output)
-    threads = []
-    real = threading.Thread.start
-
-    def start(thread):
-        threads.append(thread.name)
-        real(thread)
-
-    monkeypatch.setattr(threading.Thread, "start", start)
-    site.build(NEWSLETTER_BACKGROUND_WRITER=False)
-    assert "newsletter-writer" not in threads
-    assert newsletter_files(site) == here
-    site.build()
-    assert "newsletter-writer" in threads
-
-
-@pytest.mark.parametrize(
-    "name", ["NEWSLETTER_EMAIL_POOL", "NEWSLETTER_EMAIL_CACHE", "NEWSLETTER_BACKGROUND_WRITER"])
+@pytest.mark.parametrize("name", ["NEWSLETTER_EMAIL_POOL", "NEWSLETTER_EMAIL_CACHE"])
 def test_a_switch_that_is_not_true_or_false_stops_the_build(site, name):
     with pytest.raises(BuildError, match=f"{name} is 'no': write True or False"):
         site.build(**{name: "no"})
@@ -282,38 +261,6 @@ def test_an_error_while_writing_stops_the_build_with_its_message(site):
     (site.output / "newsletter").write_text("a file where the folder goes")
     with pytest.raises(BuildError, match="File exists"):
         site.build("pelicanconf.py")
-
-
-def test_the_writer_of_a_failed_build_ends_before_the_next_build_empties_the_output(
-    site, monkeypatch
-):
-    import pelican
-    from pelican.generators import ArticlesGenerator
-
-    events, release = [], threading.Event()
-    write, clean = email_writer.write_emails, pelican.clean_output_dir
-
-    def blocked_write(target, emails):
-        release.wait(10)
-        write(target, emails)
-        events.append("written")
-
-    def broken(self, writer):
-        raise RuntimeError("a later generator failed")
-
-    monkeypatch.setattr(email_writer, "write_emails", blocked_write)
-    monkeypatch.setattr(pelican, "clean_output_dir", lambda *a: [events.append("clean"),
-                                                                  clean(*a)])
-    with monkeypatch.context() as patch:
-        patch.setattr(ArticlesGenerator, "generate_output", broken)
-        with pytest.raises(BuildError, match="a later generator failed"):
-            site.build()
-    assert len(email_writer._unfinished) == 1
-    events.clear()
-    threading.Timer(0.3, release.set).start()
-    site.build(DELETE_OUTPUT_DIRECTORY=True)  # as `invoke rebuild` does
-    assert events == ["written", "clean", "written"]
-    assert not email_writer._unfinished
 
 
 def test_templates_are_read_once_with_a_themes_overrides_first(tmp_path):

@@ -5,9 +5,8 @@ yet) each post's email is composed and checked (`post_email`, on every core for 
 `email_pool`), or taken from the cache of earlier builds (`email_cache`) when nothing it
 is made of changed; any problem stops the build with one message listing them all.
 Meanwhile each email's files wait in a file (`email_store`), not in memory: a build
-never holds every email. Otherwise a thread starts writing them, one post at a time, while
-Pelican writes the site (`email_writer`), and `generate_output` waits for it:
-output/<NEWSLETTER_OUTPUT_DIR>/<slug>/{index.html, email.txt, meta.json}.
+never holds every email. Otherwise `generate_output` writes them, one post at a time
+(`email_writer`): output/<NEWSLETTER_OUTPUT_DIR>/<slug>/{index.html, email.txt, meta.json}.
 
 A build only renders: no network, no ledger. It runs many times (autoreload), so each
 build leaves the folder holding exactly its emails, never a stale one. The speed pieces
@@ -27,7 +26,7 @@ from .build_settings import read_switches
 from .email_cache import EmailCache, shared_fingerprint
 from .email_pool import compose_each
 from .email_store import EmailStore
-from .email_writer import EmailWriter, wait_for_unfinished
+from .email_writer import write_emails
 from .post_email import FRONT_MATTER, PostSource, SummaryRule
 
 
@@ -38,15 +37,13 @@ class NewsletterBuildError(ProblemsError):
 
 
 class NewsletterGenerator:
-    """Pelican generator: `prepare` renders and checks, then starts writing;
-    `generate_output` waits for the writing to end."""
+    """Pelican generator: `prepare` renders and checks, `generate_output` writes."""
 
     def __init__(self, context, settings, path, theme, output_path, *args, **kwargs):
         self.context = context
         self.settings = settings
         self.output_path = output_path
-        self.writer = None  # an EmailWriter, started once every email passed its checks
-        wait_for_unfinished()  # before Pelican empties the output folder
+        self.emails = None  # (folder, store, [(slug, key)]) once every email passed its checks
 
     def prepare(self, articles, pages):
         """Render and check every email; NewsletterBuildError lists all problems."""
@@ -76,16 +73,18 @@ class NewsletterGenerator:
         if problems:
             store.close()
             raise NewsletterBuildError(problems)
-        self.writer = EmailWriter(
-            Path(self.output_path) / ns.output_dir, store,
-            [(post.slug, key) for post, key in zip(posts, keys, strict=True)],
-            background=switches.background_writer,
-        )
-        self.writer.start()
+        self.emails = (Path(self.output_path) / ns.output_dir, store,
+                       [(post.slug, key) for post, key in zip(posts, keys, strict=True)])
 
     def generate_output(self, writer):
-        if self.writer is not None:
-            self.writer.wait()
+        if self.emails is None:
+            return
+        folder, store, posts = self.emails
+        self.emails = None
+        try:
+            write_emails(folder, ((slug, store.files(key)) for slug, key in posts))
+        finally:
+            store.close()
 
 
 def post_emails(posts, ns, pelican_settings, switches):

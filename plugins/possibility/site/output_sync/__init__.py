@@ -15,7 +15,7 @@ After a build, the Pelican object's `output_sync_summary` says what it wrote, le
 and removed (the publish report shows it).
 
 Switched off by leaving it out of PLUGINS, with DELETE_OUTPUT_DIRECTORY = True for a clean
-output: the same site, and a warm rebuild of 1,000 posts takes about twice as long
+output: the same site, and a warm rebuild of 1,000 posts takes 1.6 to 3 times as long
 (bench/README.md).
 """
 
