@@ -42,12 +42,14 @@ def file_mode():
     return 0o666 & ~umask
 
 
-def write_atomically(path, data):
+def write_atomically(path, data, durable=True):
     """Write `data` (bytes) to `path` so that readers, and a crash at any moment, see the old
     or the new file: temp file, fsync, rename, fsync of the folder.
 
     The ledger, the outbox and the audience file depend on it: a half-written ledger would
-    forget a send, a half-written .eml would be a delivery nobody can read.
+    forget a send, a half-written .eml would be a delivery nobody can read. `durable=False`
+    leaves out the fsyncs, for a cache the build can make again: readers still never see
+    half a file, and what a power cut loses is only redrawn.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -56,12 +58,15 @@ def write_atomically(path, data):
         os.fchmod(fd, file_mode())  # mkstemp's 0600 would follow the file into git
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
         os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
+    if not durable:
+        return
     folder = os.open(path.parent, os.O_RDONLY)
     try:
         os.fsync(folder)

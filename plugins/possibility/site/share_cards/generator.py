@@ -7,6 +7,7 @@ import logging
 import multiprocessing
 import os
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import PIL
@@ -19,6 +20,9 @@ from .render import COLOURS, render_card
 from .settings import read_settings
 
 logger = logging.getLogger(__name__)
+
+PARALLEL_FROM = 32  # fewer cards than this: starting processes costs more than it saves
+CHUNK = 8  # cards a worker takes at a time
 
 LAST_BUILD = {"rendered": 0, "cached": 0, "written": 0}
 """What the last build did with its cards (the tests count renders with it)."""
@@ -91,8 +95,31 @@ def plan_cards(generators):
     mine.cards = [cards[path] for path in sorted(cards)]
 
 
-def _draw(card):
-    return render_card(card.sitename, card.title, card.tagline)
+PNG_END = b"IEND\xaeB`\x82"  # the IEND chunk: a whole PNG ends with it
+
+
+def cached_card(path):
+    """The PNG kept at `path`, or None when there is none (or not a whole one)."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    return data if data.endswith(PNG_END) else None
+
+
+def write_card(output_path, card, png):
+    """Write `card`'s PNG into the output; True if its bytes changed."""
+    target = os.path.join(output_path, card.path)
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    return write_if_changed(target, png, touch=True)
+
+
+def draw_card(card, cache, output_path):
+    """Draw `card`, keep it in the cache and write it: True if the output changed. Run by
+    the workers, so that no card's bytes travel back or wait in memory."""
+    png = render_card(card.sitename, card.title, card.tagline)
+    write_atomically(cache / f"{card.key}.png", png, durable=False)
+    return write_card(output_path, card, png)
 
 
 class ShareCardsGenerator:
@@ -108,30 +135,26 @@ class ShareCardsGenerator:
 
     def generate_output(self, writer):
         LAST_BUILD.update(rendered=0, cached=0, written=0)
-        if not self.cards:
-            return
-        data, missing = {}, []
+        missing = []
         for card in self.cards:
-            cached = self.cache / f"{card.key}.png"
-            try:
-                data[card.path] = cached.read_bytes()
-                LAST_BUILD["cached"] += 1
-            except OSError:
+            png = cached_card(self.cache / f"{card.key}.png")
+            if png is None:
                 missing.append(card)
-        for card, png in zip(missing, self._render(missing), strict=True):
-            write_atomically(self.cache / f"{card.key}.png", png)
-            data[card.path] = png
+            else:
+                LAST_BUILD["cached"] += 1
+                LAST_BUILD["written"] += write_card(self.output_path, card, png)
         LAST_BUILD["rendered"] = len(missing)
-        for path, png in data.items():
-            target = os.path.join(self.output_path, path)
-            os.makedirs(os.path.dirname(target), exist_ok=True)
-            LAST_BUILD["written"] += write_if_changed(target, png, touch=True)
+        LAST_BUILD["written"] += sum(self._draw(missing))
         logger.info("Share cards: %d drawn, %d from the cache, %d written", LAST_BUILD["rendered"],
                     LAST_BUILD["cached"], LAST_BUILD["written"])
 
-    def _render(self, cards):
-        workers = worker_count(len(cards), parallel_from=16, chunk=4)
+    def _draw(self, cards):
+        """Draw, keep and write `cards`, on every core when there are many; whether each
+        changed the output."""
+        draw = partial(draw_card, cache=self.cache, output_path=self.output_path)
+        workers = worker_count(len(cards), parallel_from=PARALLEL_FROM, chunk=CHUNK)
         if workers == 1:
-            return [_draw(card) for card in cards]
+            return [draw(card) for card in cards]
+        self.cache.mkdir(parents=True, exist_ok=True)
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            return pool.map(_draw, cards, chunksize=4)
+            return pool.map(draw, cards, chunksize=CHUNK)
