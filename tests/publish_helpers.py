@@ -1,6 +1,16 @@
-"""What the publish tests share: a git runner and the new post they publish."""
+"""What the tests of the real tasks share: a copy of the project, a git runner, a new post."""
 
+import shutil
 import subprocess
+from pathlib import Path
+
+from conftest import ROOT
+
+# What a clone of the project has that its `invoke` tasks use; tests, bench and CI stay behind.
+PROJECT_FILES = ("tasks.py", "pelicanconf.py", "publishconf.py", "requirements.txt", ".gitignore")
+PROJECT_FOLDERS = ("content", "plugins", "theme")
+# What git ignores in those folders (.gitignore): a clone has none of it.
+NOT_COMMITTED = ("__pycache__", "*.egg-info", "*.json.rehearsals", "*.lock")
 
 NEW_POST = """Title: Curiosity Before Strategy
 Date: 2024-05-01 09:00
@@ -18,3 +28,27 @@ def git(cwd, *args):
     return subprocess.run(
         ["git", *args], cwd=cwd, check=True, capture_output=True, text=True
     ).stdout.strip()
+
+
+def copy_project(destination, *, keep_ledger=False, git_init=False):
+    """Copy the project, as a clone has it, into `destination` (a new folder); `destination`.
+
+    One copy for every test that runs the real tasks in a project of its own, so that what a
+    clone holds is said in one place. It reads the project folder alone, nothing beside it
+    (tests/outside_reads.py). Without `keep_ledger` the committed newsletter ledger stays
+    behind: a fresh site, every post new. `git_init` makes the copy a git checkout with an
+    author and nothing committed yet: the test commits what it needs (a baseline, say).
+    """
+    destination = Path(destination)
+    destination.mkdir()
+    for name in PROJECT_FILES:
+        shutil.copy(ROOT / name, destination / name)
+    ignored = NOT_COMMITTED if keep_ledger else (*NOT_COMMITTED, "newsletter-ledger.json*")
+    for name in PROJECT_FOLDERS:
+        shutil.copytree(ROOT / name, destination / name,
+                        ignore=shutil.ignore_patterns(*ignored))
+    if git_init:
+        git(destination, "init", "--quiet", "--initial-branch=main")
+        git(destination, "config", "user.name", "Publish Test")
+        git(destination, "config", "user.email", "publish@example.org")
+    return destination

@@ -12,7 +12,6 @@ import json
 import os
 import re
 import select
-import shutil
 import subprocess
 import sys
 import urllib.error
@@ -21,8 +20,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import ROOT
-from publish_helpers import git
+from publish_helpers import copy_project, git
 
 SITE_ZONE = ZoneInfo("America/New_York")  # pelicanconf.py's TIMEZONE
 TITLE = '"Café" & <Leadership>: Naïve questions'
@@ -33,16 +31,7 @@ POST = f"content/posts/{SLUG}.md"
 @pytest.fixture
 def checkout(tmp_path):
     """The project as a fresh clone has it: the committed files, the ledger included."""
-    folder = tmp_path / "site"
-    folder.mkdir()
-    for name in ("tasks.py", "pelicanconf.py", "publishconf.py", ".gitignore"):
-        shutil.copy(ROOT / name, folder / name)
-    for name in ("content", "plugins", "theme"):
-        shutil.copytree(ROOT / name, folder / name, ignore=shutil.ignore_patterns(
-            "__pycache__", "*.egg-info", "*.rehearsals", "*.lock"))
-    git(folder, "init", "--quiet", "--initial-branch=main")
-    git(folder, "config", "user.name", "Karen")
-    git(folder, "config", "user.email", "karen@example.org")
+    folder = copy_project(tmp_path / "site", keep_ledger=True, git_init=True)
     git(folder, "add", ".")
     git(folder, "commit", "--quiet", "-m", "the site")
     return folder

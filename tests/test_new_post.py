@@ -3,14 +3,13 @@ existing file is named, never overwritten."""
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import ROOT
+from publish_helpers import copy_project
 
 from possibility.commands.new_post import (
     MAX_SLUG_LENGTH,
@@ -24,8 +23,6 @@ from possibility.commands.new_post import (
 SITE_ZONE = ZoneInfo("America/New_York")  # pelicanconf.py's TIMEZONE
 LONG_TITLE = ("How Curious Leaders Turn Difficult Conversations Into Possibility, "
               "One Question At A Time: ") * 3 + "What Comes Next"  # 288 characters
-PROJECT_FILES = ("tasks.py", "pelicanconf.py", "publishconf.py")
-PROJECT_FOLDERS = ("content", "theme")
 
 
 # The slug
@@ -123,14 +120,7 @@ def test_an_existing_file_is_named_and_left_untouched(tmp_path):
 
 @pytest.fixture
 def project(tmp_path):
-    folder = tmp_path / "project"
-    folder.mkdir()
-    for name in PROJECT_FILES:
-        shutil.copy(ROOT / name, folder / name)
-    for name in PROJECT_FOLDERS:
-        shutil.copytree(ROOT / name, folder / name,
-                        ignore=shutil.ignore_patterns("__pycache__", "newsletter-ledger.json*"))
-    return folder
+    return copy_project(tmp_path / "project")
 
 
 def invoke(folder, *args, tz="UTC"):

@@ -2,13 +2,11 @@
 
 import io
 import os
-import shutil
 import subprocess
 import sys
 
 import pytest
-from conftest import ROOT
-from publish_helpers import NEW_POST, git
+from publish_helpers import NEW_POST, copy_project, git
 from rich.console import Console
 
 from possibility.commands.publish.build import build_site, load_settings
@@ -16,24 +14,11 @@ from possibility.commands.publish.command import is_interactive, run_publish
 from possibility.commands.send import baseline
 from possibility.core.newsletter.settings import read_settings as newsletter_settings
 
-PROJECT_FILES = ("tasks.py", "pelicanconf.py", "publishconf.py", "requirements.txt")
-PROJECT_FOLDERS = ("content", "plugins", "theme")
-
 
 @pytest.fixture
 def project(tmp_path):
     """A copy of this project as a fresh git checkout, its posts baselined, one post new."""
-    folder = tmp_path / "project"
-    folder.mkdir()
-    for name in PROJECT_FILES:
-        shutil.copy(ROOT / name, folder / name)
-    for name in PROJECT_FOLDERS:
-        shutil.copytree(ROOT / name, folder / name,
-                        ignore=shutil.ignore_patterns("__pycache__", "newsletter-ledger.json*"))
-    shutil.copy(ROOT / ".gitignore", folder / ".gitignore")  # the project's own rules
-    git(folder, "init", "--quiet", "--initial-branch=main")
-    git(folder, "config", "user.name", "Publish Test")
-    git(folder, "config", "user.email", "publish@example.org")
+    folder = copy_project(tmp_path / "project", git_init=True)
     settings_file = folder / "publishconf.py"
     overrides = {"CACHE_PATH": str(tmp_path / "cache")}
     result = build_site(settings_file, overrides)
@@ -115,12 +100,7 @@ def test_only_a_terminal_outside_ci_counts_as_interactive():
 
 def test_the_readme_main_job_runs_end_to_end_on_the_project_as_committed(tmp_path):
     """README's first command: the committed content and ledger, no settings, no secrets."""
-    folder = tmp_path / "fresh"
-    folder.mkdir()
-    for name in PROJECT_FILES:
-        shutil.copy(ROOT / name, folder / name)
-    for name in PROJECT_FOLDERS:
-        shutil.copytree(ROOT / name, folder / name, ignore=shutil.ignore_patterns("__pycache__"))
+    folder = copy_project(tmp_path / "fresh", keep_ledger=True)
     code, printed = invoke_publish(folder)
     assert code == 0, printed
     assert (folder / "output/should-your-work-speak-for-itself/index.html").is_file()

@@ -13,12 +13,10 @@ Real parts: the project copied into a git checkout, real Pelican builds through
 import io
 import json
 import re
-import shutil
 from dataclasses import replace
 
 import pytest
-from conftest import ROOT
-from publish_helpers import NEW_POST, git
+from publish_helpers import NEW_POST, copy_project, git
 from rich.console import Console
 from test_mailchimp_backend_support import (
     CAREER,
@@ -46,17 +44,7 @@ LEDGER = "content/newsletter-ledger.json"
 @pytest.fixture
 def project(tmp_path):
     """The project in a fresh git checkout, its posts baselined and committed; one new post."""
-    folder = tmp_path / "project"
-    folder.mkdir()
-    for name in ("tasks.py", "pelicanconf.py", "publishconf.py"):
-        shutil.copy(ROOT / name, folder / name)
-    for name in ("content", "plugins", "theme"):
-        shutil.copytree(ROOT / name, folder / name,
-                        ignore=shutil.ignore_patterns("__pycache__", "newsletter-ledger.json*"))
-    shutil.copy(ROOT / ".gitignore", folder / ".gitignore")  # the project's own rules
-    git(folder, "init", "--quiet", "--initial-branch=main")
-    git(folder, "config", "user.name", "Publish Test")
-    git(folder, "config", "user.email", "publish@example.org")
+    folder = copy_project(tmp_path / "project", git_init=True)
     overrides = {"CACHE_PATH": str(tmp_path / "cache")}
     result = build_site(folder / "publishconf.py", overrides)
     baseline(result.output_path,

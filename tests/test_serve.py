@@ -6,7 +6,6 @@ import json
 import os
 import re
 import select
-import shutil
 import subprocess
 import sys
 import threading
@@ -17,7 +16,8 @@ from html.parser import HTMLParser
 from xml.etree import ElementTree
 
 import pytest
-from conftest import PRODUCTION_URL, ROOT
+from conftest import PRODUCTION_URL
+from publish_helpers import copy_project
 
 from possibility.commands.serve import (
     ServeError,
@@ -216,20 +216,10 @@ def test_only_the_address_itself_is_rewritten():
 
 # The real tasks, as the author runs them: invoke preview, then invoke serve.
 
-PROJECT_FILES = ("tasks.py", "pelicanconf.py", "publishconf.py")
-PROJECT_FOLDERS = ("content", "theme")
-
 
 @pytest.fixture
 def project(tmp_path):
-    folder = tmp_path / "project"
-    folder.mkdir()
-    for name in PROJECT_FILES:
-        shutil.copy(ROOT / name, folder / name)
-    for name in PROJECT_FOLDERS:
-        shutil.copytree(ROOT / name, folder / name,
-                        ignore=shutil.ignore_patterns("__pycache__", "newsletter-ledger.json*"))
-    return folder
+    return copy_project(tmp_path / "project")
 
 
 def test_invoke_preview_then_invoke_serve_shows_the_production_site(project, tmp_path):
