@@ -1,7 +1,7 @@
 """Time our full production build against stock Pelican, and what each speed piece saves.
 
     .venv/bin/python -m bench.build_bench [--posts 1000] [--rounds 5] [--pieces a,b]
-                                          [--set NAME=VALUE ...]
+                                          [--set NAME=VALUE ...] [--against FOLDER ...]
 
 Stock Pelican is what `pelican-quickstart` writes with its defaults (theme notmyidea,
 pagination 10, the quickstart's publishconf: Atom feeds on). All builds run as `pelican`
@@ -12,8 +12,12 @@ fresh clone); then, after one post changed, a warm rebuild of ours with every pi
 with each piece off that can matter warm (all the caches and the last build's output in
 place, each series in its own folders). `--set` gives every build of ours a setting more
 (pelican's `-e`, VALUE in JSON), e.g. `--set SHARE_CARDS=false` to leave a feature out.
-A piece is switched off by its one setting, or by leaving its plugin out of PLUGINS (`-e`
-on pelican's command line):
+`--against` (one or more) builds another checkout of the project too (a `git worktree` of an
+older commit, with its own publishconf.py, plugins and pages), cold and warm, in the same
+rounds: how a change moved the ratios, measured side by side.
+
+A piece is switched off by its one setting, or by leaving its plugin out of PLUGINS (`-e` on
+pelican's command line):
 
     markdown_pool       MARKDOWN_POOL = False
     email_pool          NEWSLETTER_EMAIL_POOL = False
@@ -104,15 +108,16 @@ class Run:
     peak_mib: float  # the largest resident set of the build's processes
 
 
-def run_pelican(content, output, settings_file, settings=None):
-    """Build `content` into `output`; the time it took and its peak memory."""
+def run_pelican(content, output, settings_file, settings=None, checkout=ROOT):
+    """Build `content` into `output` with `checkout`'s code; the time and peak memory."""
     extra = []
     if settings:
         extra = ["-e", *(f"{name}={json.dumps(value)}" for name, value in settings.items())]
     started = time.perf_counter()
     process = subprocess.Popen(
         [*PELICAN, str(content), "-o", str(output), "-s", str(settings_file), "-q", *extra],
-        cwd=ROOT, env={**os.environ, "SITEURL": "https://www.thepossibilitypractice.com"},
+        cwd=checkout, env={**os.environ, "SITEURL": "https://www.thepossibilitypractice.com",
+                           "PYTHONPATH": str(checkout / "plugins")},  # its own package first
         stdout=subprocess.DEVNULL,  # its "Done: ..." line
     )
     # wait4's ru_maxrss: the largest of the process and the children it waited for
@@ -124,23 +129,51 @@ def run_pelican(content, output, settings_file, settings=None):
     return Run(seconds, usage.ru_maxrss / 1024)
 
 
-def write_sites(work, posts):
-    """(ours, stock): the same posts and pages, stock's pages without our templates."""
+@dataclass(frozen=True)
+class Checkout:
+    """Another checkout of the project (`--against`), built from content of its own."""
+    folder: Path
+    content: Path
+
+    @property
+    def name(self):
+        return f"against {self.folder.name}"
+
+
+def write_sites(work, posts, against=()):
+    """(ours, stock, [Checkout]): the same posts; each with its own pages, stock's without
+    our templates."""
     content = work / "content"
     write_corpus(content, posts)
-    shutil.copytree(ROOT / "content" / "pages", content / "pages")
-    for extra in ROOT.joinpath("content").glob("*.json"):
-        shutil.copy(extra, content / extra.name)
+    others = []
+    for number, folder in enumerate(against):
+        other = Checkout(folder, work / f"against-{number}")
+        shutil.copytree(content, other.content)
+        _add_pages(other.content, folder)
+        others.append(other)
+    _add_pages(content, ROOT)
     stock_content = work / "stock-content"
     shutil.copytree(content, stock_content)
     for page in (stock_content / "pages").glob("*.md"):
         lines = page.read_text(encoding="utf-8").splitlines(keepends=True)
         page.write_text("".join(x for x in lines if not x.startswith("Template:")))
-    return content, stock_content
+    return content, stock_content, others
+
+
+def _add_pages(content, checkout):
+    shutil.copytree(checkout / "content" / "pages", content / "pages")
+    for extra in checkout.joinpath("content").glob("*.json"):
+        shutil.copy(extra, content / extra.name)
 
 
 def _name(piece):
     return piece if isinstance(piece, str) else piece.name if piece else "ours"
+
+
+def _ratios(other, cold, warm):
+    last, stock = cold[other.name][-1].seconds, cold["stock"][-1].seconds
+    return (f"{other.name} {last:.2f} s (ratio {last / stock:.2f}), warm "
+            f"{warm[other.name][-1].seconds:.2f} s")
 
 
 def _turned(series, by):
@@ -161,6 +194,8 @@ def main():
                              + ", ".join(p.name for p in PIECES) + ")")
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                         help="a setting for every build of ours (VALUE in JSON)")
+    parser.add_argument("--against", type=Path, metavar="FOLDER", action="append", default=[],
+                        help="another checkout of the project (a git worktree) to build too")
     args = parser.parse_args()
     try:
         extra = {name: json.loads(value)
@@ -176,7 +211,8 @@ def main():
 
     work = Path(tempfile.mkdtemp(prefix="bench-"))
     try:
-        content, stock_content = write_sites(work, args.posts)
+        against = [folder.resolve() for folder in args.against]
+        content, stock_content, others = write_sites(work, args.posts, against)
         stock_conf = work / "stockconf.py"
         stock_conf.write_text(STOCK_CONF)
 
@@ -184,18 +220,24 @@ def main():
             cache = work / f"cache-{series}"
             if cold:  # as on a fresh clone: no cache of any kind
                 shutil.rmtree(cache, ignore_errors=True)
+            if isinstance(off, Checkout):
+                return run_pelican(off.content, work / f"out-{series}",
+                                   off.folder / "publishconf.py",
+                                   {"PATH": str(off.content), "CACHE_PATH": str(cache)},
+                                   checkout=off.folder)
             settings = {"PATH": str(content), "CACHE_PATH": str(cache), **extra}
             settings.update(off.settings(plugins) if off else {})
             return run_pelican(content, work / f"out-{series}", OURS_CONF, settings)
 
         # Each warm series has its own output folder and caches, built once beforehand.
-        warm_series = [None] + [p for p in pieces if p.warm]
+        warm_series = [None] + [p for p in pieces if p.warm] + others
         for piece in warm_series:
-            build(f"warm-{piece.name if piece else 'ours'}", cold=False, off=piece)
-        changed = content / "posts" / "post-7.md"
+            build(f"warm-{_name(piece)}", cold=False, off=piece)
+        changed = [folder / "posts" / "post-7.md"
+                   for folder in [content, *(other.content for other in others)]]
 
         cold, warm = {}, {}  # series name -> [Run per round]
-        cold_series = ["stock", None, *pieces]
+        cold_series = ["stock", None, *pieces, *others]
         for round_number in range(args.rounds):
             for folder in work.glob("out-cold-*"):
                 shutil.rmtree(folder)
@@ -207,7 +249,8 @@ def main():
                 else:
                     run = build(f"cold-{_name(piece)}", cold=True, off=piece)
                 cold.setdefault(_name(piece), []).append(run)
-            changed.write_text(changed.read_text() + f"\nOne more sentence, {round_number}.\n")
+            for post in changed:
+                post.write_text(post.read_text() + f"\nOne more sentence, {round_number}.\n")
             for piece in _turned(warm_series, round_number):
                 warm.setdefault(_name(piece), []).append(
                     build(f"warm-{_name(piece)}", cold=False, off=piece))
@@ -216,17 +259,17 @@ def main():
                 f"round {round_number + 1}: stock {stock.seconds:.2f} s, ours "
                 f"{ours.seconds:.2f} s (ratio {ours.seconds / stock.seconds:.2f}), warm "
                 f"{ours_warm.seconds:.2f} s (ratio {ours_warm.seconds / ours.seconds:.2f}); "
-                + ", ".join(f"{p.name} off {cold[p.name][-1].seconds:.2f} s"
-                            + (f" / warm {warm[p.name][-1].seconds:.2f} s" if p.warm else "")
-                            for p in pieces),
+                + "; ".join([f"{p.name} off {cold[p.name][-1].seconds:.2f} s"
+                             + (f" / warm {warm[p.name][-1].seconds:.2f} s" if p.warm else "")
+                             for p in pieces] + [_ratios(o, cold, warm) for o in others]),
                 flush=True,
             )
-        report(args, work, pieces, cold, warm)
+        report(args, work, pieces, others, cold, warm)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def report(args, work, pieces, cold, warm):
+def report(args, work, pieces, others, cold, warm):
     rounds = args.rounds
     seconds = {name: median([r.seconds for r in runs]) for name, runs in cold.items()}
     peak = {name: median([r.peak_mib for r in runs]) for name, runs in cold.items()}
@@ -244,6 +287,13 @@ def report(args, work, pieces, cold, warm):
     print(f"ratio warm / our cold:                 {ours_warm / ours:.2f}  (target <= 0.50)")
     print(f"peak memory, largest process: stock {peak['stock']:.0f} MiB, ours "
           f"{peak['ours']:.0f} MiB, ratio {peak['ours'] / peak['stock']:.2f}  (target <= 1.50)")
+    for other in others:
+        name = other.name
+        other_warm = median([r.seconds for r in warm[name]])
+        print(f"{name} ({other.folder}): cold {seconds[name]:.2f} s, ratio to stock "
+              f"{seconds[name] / stock:.2f} (ours {ours / stock:.2f}); warm "
+              f"{other_warm:.2f} s, warm / its cold {other_warm / seconds[name]:.2f} "
+              f"(ours {ours_warm / ours:.2f}); peak {peak[name]:.0f} MiB")
     if not pieces:
         return
     print()
