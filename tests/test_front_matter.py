@@ -120,11 +120,14 @@ def test_the_word_count_is_read_once_and_counts_as_the_theme_did():
     template used to compute on every build with `striptags|wordcount`."""
     from jinja2 import Environment
 
+    from possibility.site.front_matter.checks import parse_html
     from possibility.site.front_matter.reading import word_count
 
-    html = "<h2>Speak</h2><p>Your work &amp; your <em>voice</em>: it's 2 <a href='x'>ways</a>.</p>"
+    html = ("<h2>Speak</h2><p>Your work &amp; your <em>voice</em>: it's 2 <a href='x'>ways</a>."
+            "<!-- not read --></p>")
     expected = Environment().from_string("{{ h|striptags|wordcount }}").render(h=html)
-    assert word_count(html) == int(expected) == 8  # "SpeakYour": striptags joins blocks
+    assert word_count(parse_html(html)) == int(expected) == 8  # "SpeakYour": blocks join
+    assert word_count(parse_html("")) == 0
 
 
 def test_a_summary_is_text_with_markdown_emphasis_in_every_post_and_page(site):
@@ -149,9 +152,9 @@ def test_the_content_cache_is_forgotten_when_the_readers_code_changes(site, monk
 
     site.build()
     reads = []
-    original = summary.summary_as_written
-    monkeypatch.setattr(summary, "summary_as_written",
-                        lambda path: reads.append(path) or original(path))
+    original = summary.summary_html
+    monkeypatch.setattr(summary, "summary_html",
+                        lambda text: reads.append(text) or original(text))
     site.build()
     assert reads == []  # every post and page from the cache
     monkeypatch.setattr(cache_stamp, "CODE", "the code of another version")

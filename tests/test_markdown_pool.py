@@ -6,10 +6,13 @@ import signal
 
 import pytest
 from conftest import ROOT, Site
+from pelican.readers import MarkdownReader
 
 from possibility.commands.publish.build import load_settings
 from possibility.common import SettingsError
+from possibility.core.text import summary_html
 from possibility.site.front_matter import CheckedMarkdownReader
+from possibility.site.front_matter.links import LINKS_KEY
 from possibility.site.front_matter.markdown_pool import MarkdownPool
 
 POST = """Title: Post number {n}
@@ -46,8 +49,9 @@ def tree(folder):
 
 
 def test_workers_give_each_file_what_a_serial_read_gives(tmp_path):
-    """The reader with a pool returns, file by file, what Pelican's own reader (a new
-    Markdown instance per file) returns."""
+    """The reader with a pool returns, file by file, what it returns without one, and that
+    is what Pelican's own reader (a new Markdown instance per file) returns, but the
+    Summary, whose HTML is the rule's."""
     settings = load_settings(ROOT / "publishconf.py", {"PATH": str(tmp_path)})
     paths = write_posts(tmp_path / "posts", 40)
     with open(paths[5], "a", encoding="utf-8") as handle:  # state a reset must clear
@@ -58,8 +62,16 @@ def test_workers_give_each_file_what_a_serial_read_gives(tmp_path):
     try:
         pooled, serial = CheckedMarkdownReader(settings), CheckedMarkdownReader(settings)
         pooled.pool = pool
+        pelicans = MarkdownReader(settings)
         for path in reversed(paths):  # in any order Pelican asks
-            assert pooled.read(path) == serial.read(path)
+            content, metadata = pooled.read(path)
+            assert (content, metadata) == serial.read(path)
+            expected_content, expected = pelicans.read(path)
+            assert content == expected_content
+            written = open(path, encoding="utf-8").read().split("Summary: ")[1].split("\n")[0]
+            assert metadata.pop("summary") == str(summary_html(written)) != expected.pop("summary")
+            assert {k: v for k, v in metadata.items() if k in expected} == expected
+            assert set(metadata) - set(expected) == {"word_count", LINKS_KEY}
         assert pool.take(missing) is None  # read again by the build, error and all
         assert pool.take(paths[0]) is None  # handed over once
     finally:

@@ -3,7 +3,10 @@
 Each is kept in one module with a comment naming the Pelican version it was checked against:
 - possibility.site.output_sync.writer overrides `Writer._open_w` (Pelican 4.12.0);
 - possibility.site.newsletter.generator.read_post reads `Content._content` and calls
-  `Content._update_content` to resolve a Summary's links (Pelican 4.12.0).
+  `Content._update_content` to resolve a Summary's links (Pelican 4.12.0);
+- possibility.site.front_matter.markdown_pool.FieldsAsWritten restates
+  `MarkdownReader.read` and overrides `MarkdownReader._parse_metadata`, setting its `_md`
+  (Pelican 4.12.0).
 """
 
 import hashlib
@@ -11,6 +14,7 @@ import inspect
 
 import pelican
 from pelican.contents import Content
+from pelican.readers import MarkdownReader
 from pelican.writers import Writer
 
 from possibility.site.output_sync.writer import ChangedOnlyWriter
@@ -19,6 +23,9 @@ from possibility.site.output_sync.writer import ChangedOnlyWriter
 OPEN_W_SHA256 = "69700ea0b4668663b0886011eee71e8b4ea9debd376fe2a2fe322c90ec5aee6d"
 # The source of Content._update_content in Pelican 4.12.0, which the newsletter calls.
 UPDATE_CONTENT_SHA256 = "b446bacdf3e46a3a0b19137ac6c416e520429e33312f1932d4ed23b3929f3549"
+# The sources of MarkdownReader.read and ._parse_metadata in Pelican 4.12.0.
+MARKDOWN_READ_SHA256 = "1c8cfd04d8822d5708f08f3ad16acd33b34ebe9981c932d49688be7733de5985"
+PARSE_METADATA_SHA256 = "3f01f071bbc3672d341454c22fed793740b7a1014344f6db540c2b0bb3537a21"
 
 
 def test_the_writer_method_output_sync_overrides_is_the_one_it_was_written_for():
@@ -45,3 +52,14 @@ def test_the_content_internals_the_newsletter_reads_are_the_ones_it_was_written_
     # Made here, an Article would fire content_object_init at whatever plugins an earlier
     # build in this process connected: read where Pelican keeps the reader's HTML instead.
     assert "self._content = content" in inspect.getsource(Content.__init__)
+
+
+def test_the_markdown_reader_the_fields_reader_restates_is_the_one_it_was_written_for():
+    for method, expected in ((MarkdownReader.read, MARKDOWN_READ_SHA256),
+                             (MarkdownReader._parse_metadata, PARSE_METADATA_SHA256)):
+        source = inspect.getsource(method)
+        assert hashlib.sha256(source.encode()).hexdigest() == expected, (
+            f"Pelican {pelican.__version__} changed MarkdownReader.{method.__name__}: check "
+            "possibility.site.front_matter.markdown_pool.FieldsAsWritten, which restates "
+            "read and wraps _parse_metadata, then record the new hash here."
+        )

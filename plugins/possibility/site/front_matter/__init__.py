@@ -7,8 +7,9 @@ generator's files are converted on every core before it asks for them
 (`markdown_pool`), the same result in less time.
 
 It also applies the rule for text (`possibility.core.text`): every Summary's HTML is the
-rule's (`summary`), and templates get the rule's `plain_text` filter (HTML to the text a
-reader sees: meta descriptions, JSON-LD). And once every file is read, a link or an image
+rule's (`summary`, made as each file is read: `markdown_pool.FieldsAsWritten`), and
+templates get the rule's `plain_text` filter (HTML to the text a reader sees: meta
+descriptions, JSON-LD). And once every file is read, a link or an image
 that points at nothing stops the build, naming file, link and fix (`links`). What it keeps
 in Pelican's content cache is forgotten when its code changes (`cache_stamp`). A post that
 still has `invoke new-post`'s sample text gets a warning (`sample_text`).
@@ -33,10 +34,9 @@ from .checks import (
     parse_html,
 )
 from .links import LINKS_KEY, check_links, links_to_check, record_sources
-from .markdown_pool import MarkdownPool
+from .markdown_pool import FieldsAsWritten, MarkdownPool
 from .reading import word_count
 from .sample_text import warn_sample_text
-from .summary import rule_summary
 
 PROBLEMS_KEY = "_FRONT_MATTER_PROBLEMS"
 
@@ -46,6 +46,7 @@ class CheckedMarkdownReader(MarkdownReader):
 
     pool = None  # the MarkdownPool converting this generator's files, if any
     pool_started = False
+    _here = None  # the FieldsAsWritten reading the files no worker converted
 
     def process_metadata(self, name, value):
         try:
@@ -56,18 +57,18 @@ class CheckedMarkdownReader(MarkdownReader):
     def read(self, source_path):
         self._source_path = source_path
         converted = self.pool.take(source_path) if self.pool else None
-        if converted is None:
-            content, metadata = super().read(source_path)
-        else:
-            content, fields = converted
-            metadata = {name: self.process_metadata(name, value) for name, value in fields.items()}
+        if converted is None:  # as a worker reads it
+            if self._here is None:
+                self._here = FieldsAsWritten(self.settings)
+            converted = self._here.read(source_path)
+        content, fields = converted
+        metadata = {name: self.process_metadata(name, value) for name, value in fields.items()}
         is_article = _is_article(source_path, self.settings)
         root = parse_html(content)
         problems = check_metadata(metadata, is_article=is_article) + check_images(root)
         if problems:
             self._fail(problems)
-        metadata["word_count"] = word_count(content)  # for the theme's "N min read"
-        rule_summary(metadata, source_path)
+        metadata["word_count"] = word_count(root)  # for the theme's "N min read"
         links = links_to_check(root, self.settings)
         if metadata.get("summary"):
             links += links_to_check(parse_html(metadata["summary"]), self.settings)

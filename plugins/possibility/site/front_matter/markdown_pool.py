@@ -6,8 +6,9 @@ the files it will read (its own `get_files`, less what the content cache holds) 
 has processes started by fork (everything already loaded) convert them, in the order
 Pelican will ask; the reader takes each result when Pelican asks for that file.
 Workers return plain values only: the HTML and each front-matter field as written
-(formatted fields as HTML). Pelican's processing of the fields (dates, tags, authors)
-and the checks happen in the build's own process, as in a serial read, and a worker's
+(`FieldsAsWritten`: formatted fields as HTML, the Summary by the rule for text). Pelican's
+processing of the fields (dates, tags, authors) and the checks happen in the build's own
+process, which reads with the same `FieldsAsWritten` when no worker does, and a worker's
 log records are logged there too. A file a worker could not convert is read again in
 the build's process, which reports its error as usual; if a worker dies, the rest are
 read there too, never a hang.
@@ -29,10 +30,12 @@ from pelican.utils import pelican_open
 
 from possibility.common import switch, worker_count
 
+from .summary import fields_with_ruled_summary
+
 PARALLEL_FROM = 32  # fewer files than this: starting processes costs more than it saves
 CHUNK = 8  # files a worker takes at a time
 
-_reader = None  # in a worker: the _FieldsAsWritten reader it converts with
+_reader = None  # in a worker: the FieldsAsWritten reader it converts with
 
 logger = logging.getLogger(__name__)
 
@@ -89,10 +92,15 @@ class MarkdownPool:
             self._executor.shutdown(wait=True, cancel_futures=True)
 
 
-class _FieldsAsWritten(MarkdownReader):
-    """Pelican's Markdown reader, leaving each field's value as written, and converting
-    every file with the same two Markdown instances (reset between files) where Pelican
-    makes a new one per file: that costs a tenth of the conversion."""
+class FieldsAsWritten(MarkdownReader):
+    """Pelican's Markdown reader, leaving each field's value as written (but the Summary's
+    HTML, made by the rule), and converting every file with the same two Markdown instances
+    (reset between files) where Pelican makes a new one per file: that costs a tenth of the
+    conversion.
+
+    It overrides Pelican's private `MarkdownReader._parse_metadata` and sets its `_md`, as
+    in Pelican 4.12.0 (tests/test_pelican_private_api.py fails when they change).
+    """
 
     def __init__(self, settings):
         super().__init__(settings)
@@ -116,7 +124,7 @@ class _FieldsAsWritten(MarkdownReader):
         # fields' instance has none, and gets a stand-in for Pelican to remove.
         self._md = self._fields.reset()
         self._md.preprocessors.register(_Unchanged(), "meta", 0)
-        return super()._parse_metadata(meta)
+        return fields_with_ruled_summary(super()._parse_metadata, meta)
 
 
 class _Unchanged(Preprocessor):
@@ -135,7 +143,7 @@ class _Records(logging.Handler):
 
 def _start_worker(settings):
     global _reader
-    _reader = _FieldsAsWritten(settings)
+    _reader = FieldsAsWritten(settings)
     warnings.simplefilter("ignore")
 
 

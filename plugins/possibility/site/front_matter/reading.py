@@ -3,11 +3,10 @@ Pelican's content cache keeps it) rather than on every build's page render."""
 
 import re
 
-from markupsafe import Markup
-
 WORD = re.compile(r"\w+")  # Jinja's `wordcount` filter counts the same way
 
 
-def word_count(html):
-    """The words a reader reads in `html`: its text without tags."""
-    return len(WORD.findall(Markup(html).striptags()))
+def word_count(root):
+    """The words a reader reads in a post: the text of its HTML's tree `root` (`parse_html`,
+    None for no HTML) without tags, as Jinja's `striptags|wordcount` counts them."""
+    return 0 if root is None else len(WORD.findall(root.xpath("string()")))
