@@ -1,6 +1,7 @@
 """Share cards: a 1200×630 PNG for every post, page and event, deterministic and cached."""
 
 import io
+import os
 import shutil
 
 import pytest
@@ -131,3 +132,59 @@ def test_a_very_long_title_is_shrunk_wrapped_and_cut_to_fit():
     assert all(advance(line, size) <= right - left for line in lines)
     data = render_card("The Possibility Practice", "Long " * 400, "Tagline")
     assert Image.open(io.BytesIO(data)).size == (1200, 630)
+
+
+def many_cards(count):
+    return [cards.Card(f"post-{n}/card.png", "The Possibility Practice", f"Post number {n}",
+                       "Cultivate curiosity. Create possibility.") for n in range(count)]
+
+
+def drawn_as_rendered(output, planned):
+    for card in planned:
+        expected = render_card(card.sitename, card.title, card.tagline)
+        assert (output / card.path).read_bytes() == expected, card.path
+
+
+def test_many_cards_are_drawn_in_the_background_while_the_build_goes_on(tmp_path, monkeypatch):
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})  # two cores, as in CI
+    planned = many_cards(40)
+    drawing = cards.Drawing(planned, tmp_path / "cache", tmp_path / "out")
+    assert len(drawing.processes) == 1  # one background process; the build's is the other
+    assert drawing.finish() == 40
+    assert not any(p.is_alive() for p in drawing.processes)
+    drawn_as_rendered(tmp_path / "out", planned)
+    assert len(list((tmp_path / "cache").glob("*.png"))) == 40
+
+
+def test_a_card_a_dead_background_process_took_is_drawn_by_the_build(tmp_path, monkeypatch):
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})
+    build, draw_in_turn = os.getpid(), cards.draw_in_turn
+
+    def dies_after_taking_one(planned, cache, output, turn, written):
+        if os.getpid() != build:
+            with turn.get_lock():
+                turn.value += 1
+            os._exit(1)
+        draw_in_turn(planned, cache, output, turn, written)
+
+    monkeypatch.setattr(cards, "draw_in_turn", dies_after_taking_one)
+    planned = many_cards(40)
+    drawing = cards.Drawing(planned, tmp_path / "cache", tmp_path / "out")
+    assert drawing.finish() == 40
+    assert [p.exitcode for p in drawing.processes] == [1]
+    drawn_as_rendered(tmp_path / "out", planned)
+
+
+def test_a_site_of_many_posts_gets_every_card_drawn_in_the_background(site, monkeypatch):
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})
+    for n in range(40):
+        site.write_post(f"many-{n}.md", f"Title: Many {n}\nDate: 2021-01-01 10:{n:02d}\n"
+                        f"Category: Careers\n\nText {n}.\n")
+    started, drawing = [], cards.Drawing
+    monkeypatch.setattr(cards, "Drawing", lambda *args: started.append(drawing(*args))
+                        or started[-1])
+    site.build()
+    assert len(started[0].processes) == 1
+    assert cards.LAST_BUILD["rendered"] == len(started[0].cards) >= 48
+    assert (site.output / "many-39/card.png").read_bytes() == render_card(
+        "The Possibility Practice", "Many 39", "Cultivate curiosity. Create possibility.")

@@ -1,13 +1,21 @@
 """Pelican glue: decide each content's card once every URL is known, draw (or take from the
-cache) and write the cards with the rest of the site."""
+cache) and write the cards with the rest of the site.
 
+Drawing a thousand cards takes seconds of CPU, and while Pelican writes the pages it keeps
+one core busy and leaves the others idle. So the cards the cache lacks start being drawn as
+soon as they are planned, by background processes (one fewer than the cores), and the
+build's own process joins in when it gets to the cards; each process takes the next card to
+draw from a shared counter, and keeps and writes what it draws (`python -m
+bench.build_bench` measures it).
+"""
+
+import gc
 import hashlib
 import json
 import logging
 import multiprocessing
 import os
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 
 import PIL
@@ -93,6 +101,7 @@ def plan_cards(generators):
         title = str(getattr(content, "title", "") or "")
         cards[path] = Card(path, config.sitename, title, config.tagline)
     mine.cards = [cards[path] for path in sorted(cards)]
+    mine.start_drawing()
 
 
 PNG_END = b"IEND\xaeB`\x82"  # the IEND chunk: a whole PNG ends with it
@@ -115,11 +124,60 @@ def write_card(output_path, card, png):
 
 
 def draw_card(card, cache, output_path):
-    """Draw `card`, keep it in the cache and write it: True if the output changed. Run by
-    the workers, so that no card's bytes travel back or wait in memory."""
+    """Draw `card`, keep it in the cache and write it: True if the output changed."""
     png = render_card(card.sitename, card.title, card.tagline)
     write_atomically(cache / f"{card.key}.png", png, durable=False)
     return write_card(output_path, card, png)
+
+
+def draw_in_turn(cards, cache, output_path, turn, written):
+    """Draw the next card no other process has taken (`turn`, a shared counter) until none
+    is left, counting the cards that changed the output in `written`."""
+    while True:
+        with turn.get_lock():
+            index = turn.value
+            turn.value += 1
+        if index >= len(cards):
+            return
+        if draw_card(cards[index], cache, output_path):
+            with written.get_lock():
+                written.value += 1
+
+
+class Drawing:
+    """Cards being drawn by background processes, which the build's process joins."""
+
+    def __init__(self, cards, cache, output_path):
+        self.cards, self.cache, self.output_path = cards, cache, output_path
+        self.processes = []
+        context = multiprocessing.get_context("fork")
+        self.turn, self.written = context.Value("i", 0), context.Value("i", 0)
+        workers = worker_count(len(cards), parallel_from=PARALLEL_FROM, chunk=CHUNK)
+        if workers == 1:
+            return
+        cache.mkdir(parents=True, exist_ok=True)
+        args = (cards, cache, output_path, self.turn, self.written)
+        gc.freeze()  # the children's garbage collectors would otherwise copy every page
+        try:
+            for _ in range(workers - 1):  # the build's process is the last one
+                process = context.Process(target=draw_in_turn, args=args, daemon=True)
+                process.start()
+                self.processes.append(process)
+        finally:
+            gc.unfreeze()
+
+    def finish(self):
+        """Draw what is left, wait for the others; how many cards changed the output."""
+        draw_in_turn(self.cards, self.cache, self.output_path, self.turn, self.written)
+        failed = False
+        for process in self.processes:
+            process.join()
+            failed |= process.exitcode != 0
+        if failed:  # a card a failed process took may be missing: draw it here
+            for card in self.cards:
+                if cached_card(self.cache / f"{card.key}.png") is None:
+                    self.written.value += draw_card(card, self.cache, self.output_path)
+        return self.written.value
 
 
 class ShareCardsGenerator:
@@ -132,29 +190,33 @@ class ShareCardsGenerator:
         self.config = read_settings(settings)
         self.cache = self.config.cache
         self.cards = []
+        self.drawing = None
+
+    def start_drawing(self):
+        """Start drawing the cards the cache lacks, while Pelican writes the pages."""
+        missing = [card for card in self.cards
+                   if not (self.cache / f"{card.key}.png").is_file()]
+        self.drawing = Drawing(missing, self.cache, self.output_path)
 
     def generate_output(self, writer):
         LAST_BUILD.update(rendered=0, cached=0, written=0)
-        missing = []
+        if self.drawing is None:
+            return
+        drawing, self.drawing = self.drawing, None
+        drawn = {card.path for card in drawing.cards}
+        redraw = []
         for card in self.cards:
+            if card.path in drawn:
+                continue
             png = cached_card(self.cache / f"{card.key}.png")
-            if png is None:
-                missing.append(card)
+            if png is None:  # not a whole PNG: draw it again
+                redraw.append(card)
             else:
                 LAST_BUILD["cached"] += 1
                 LAST_BUILD["written"] += write_card(self.output_path, card, png)
-        LAST_BUILD["rendered"] = len(missing)
-        LAST_BUILD["written"] += sum(self._draw(missing))
+        LAST_BUILD["written"] += sum(draw_card(card, self.cache, self.output_path)
+                                     for card in redraw)
+        LAST_BUILD["written"] += drawing.finish()
+        LAST_BUILD["rendered"] = len(drawing.cards) + len(redraw)
         logger.info("Share cards: %d drawn, %d from the cache, %d written", LAST_BUILD["rendered"],
                     LAST_BUILD["cached"], LAST_BUILD["written"])
-
-    def _draw(self, cards):
-        """Draw, keep and write `cards`, on every core when there are many; whether each
-        changed the output."""
-        draw = partial(draw_card, cache=self.cache, output_path=self.output_path)
-        workers = worker_count(len(cards), parallel_from=PARALLEL_FROM, chunk=CHUNK)
-        if workers == 1:
-            return [draw(card) for card in cards]
-        self.cache.mkdir(parents=True, exist_ok=True)
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            return pool.map(draw, cards, chunksize=CHUNK)
