@@ -9,6 +9,7 @@ from bs4 import BeautifulSoup
 from conftest import PRODUCTION_URL, ROOT, Site
 from PIL import Image
 
+from possibility.commands.publish.build import BuildError
 from possibility.site.share_cards import generator as cards
 from possibility.site.share_cards.render import (
     ELLIPSIS,
@@ -188,3 +189,45 @@ def test_a_site_of_many_posts_gets_every_card_drawn_in_the_background(site, monk
     assert cards.LAST_BUILD["rendered"] == len(started[0].cards) >= 48
     assert (site.output / "many-39/card.png").read_bytes() == render_card(
         "The Possibility Practice", "Many 39", "Cultivate curiosity. Create possibility.")
+
+
+def test_a_card_is_a_whole_png_by_the_letter_of_the_format():
+    """The card's PNG is put together by hand: every chunk's CRC, the one zlib stream (its
+    Adler-32 included) and the rows are checked here as a strict decoder would."""
+    import struct
+    import zlib
+
+    data = render_card("The Possibility Practice", "Curiosity Before Strategy",
+                       "Cultivate curiosity. Create possibility.")
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    chunks, at = [], 8
+    while at < len(data):
+        (length,) = struct.unpack(">I", data[at:at + 4])
+        kind, body = data[at + 4:at + 8], data[at + 8:at + 8 + length]
+        (crc,) = struct.unpack(">I", data[at + 8 + length:at + 12 + length])
+        assert zlib.crc32(kind + body) == crc, kind
+        chunks.append((kind, body))
+        at += 12 + length
+    assert [kind for kind, _ in chunks] == [b"IHDR", b"PLTE", b"IDAT", b"IEND"]
+    assert struct.unpack(">IIBBBBB", chunks[0][1]) == (1200, 630, 8, 3, 0, 0, 0)
+    assert len(chunks[1][1]) == 3 * 256
+    rows = zlib.decompress(chunks[2][1])  # checks the stream's Adler-32
+    assert len(rows) == 630 * (1 + 1200) and all(rows[i * 1201] == 0 for i in range(630))
+    image = Image.open(io.BytesIO(data))
+    image.load()
+    assert image.tobytes() == b"".join(rows[i * 1201 + 1:(i + 1) * 1201] for i in range(630))
+
+
+def test_cards_drawn_when_pelican_gets_to_them_are_the_same(site):
+    site.build(SHARE_CARDS_BACKGROUND=False)
+    first = {p.relative_to(site.output): p.read_bytes() for p in site.output.rglob("card.png")}
+    shutil.rmtree(site.output)
+    shutil.rmtree(site.folder / "cache")
+    site.build()
+    assert {p.relative_to(site.output): p.read_bytes()
+            for p in site.output.rglob("card.png")} == first
+
+
+def test_share_cards_background_must_be_true_or_false(site):
+    with pytest.raises(BuildError, match="SHARE_CARDS_BACKGROUND is 'no': write True or False"):
+        site.build(SHARE_CARDS_BACKGROUND="no")

@@ -29,12 +29,13 @@ the colours, Pillow's version and the source of `render.py`), so a warm build re
 none; a card is written to the output only when its bytes changed, and touched otherwise
 (`output_sync` keeps what the build touched). Many new cards are drawn on every core.
 
-Settings: SHARE_CARDS [True]: False writes no cards and sets no attributes.
+Settings (`settings`): SHARE_CARDS [True]: False writes no cards and sets no attributes;
+SHARE_CARDS_BACKGROUND [True]: draw while Pelican writes the pages.
 """
 
 from pelican import signals
 
-from .generator import ShareCardsGenerator, plan_cards
+from .generator import ShareCardsGenerator, plan_cards, start_drawing
 
 
 def get_generators(pelican):
@@ -44,3 +45,4 @@ def get_generators(pelican):
 def register():
     signals.get_generators.connect(get_generators)
     signals.all_generators_finalized.connect(plan_cards)
+    signals.get_writer.connect(start_drawing)

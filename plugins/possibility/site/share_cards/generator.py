@@ -3,10 +3,11 @@ cache) and write the cards with the rest of the site.
 
 Drawing a thousand cards takes seconds of CPU, and while Pelican writes the pages it keeps
 one core busy and leaves the others idle. So the cards the cache lacks start being drawn as
-soon as they are planned, by background processes (one fewer than the cores), and the
-build's own process joins in when it gets to the cards; each process takes the next card to
-draw from a shared counter, and keeps and writes what it draws (`python -m
-bench.build_bench` measures it).
+soon as Pelican begins to write (its `get_writer` signal: every check has passed), by
+background processes (one fewer than the cores), and the build's own process joins in when
+it gets to the cards; each process takes the next card to draw from a shared counter, and
+keeps and writes what it draws (SHARE_CARDS_BACKGROUND; `python -m bench.build_bench`
+measures what it saves).
 """
 
 import gc
@@ -34,6 +35,8 @@ CHUNK = 8  # cards a worker takes at a time
 
 LAST_BUILD = {"rendered": 0, "cached": 0, "written": 0}
 """What the last build did with its cards (the tests count renders with it)."""
+
+_planned = None  # (settings, ShareCardsGenerator): cards planned, to draw once output begins
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,7 @@ def _contents(generators, config):
 def plan_cards(generators):
     """Signal handler (all_generators_finalized): give every content its card's path and
     URL; the ShareCardsGenerator draws them."""
+    global _planned
     mine = next((g for g in generators if isinstance(g, ShareCardsGenerator)), None)
     if mine is None or not mine.config.enabled:
         return
@@ -101,7 +105,16 @@ def plan_cards(generators):
         title = str(getattr(content, "title", "") or "")
         cards[path] = Card(path, config.sitename, title, config.tagline)
     mine.cards = [cards[path] for path in sorted(cards)]
-    mine.start_drawing()
+    _planned = (mine.settings, mine) if config.background else None
+
+
+def start_drawing(pelican):
+    """Signal handler (get_writer, which Pelican sends once every check has passed, just
+    before it writes anything): the planned cards start being drawn in the background."""
+    global _planned
+    planned, _planned = _planned, None
+    if planned is not None and planned[0] is pelican.settings:
+        planned[1].start_drawing()
 
 
 PNG_END = b"IEND\xaeB`\x82"  # the IEND chunk: a whole PNG ends with it
@@ -200,8 +213,10 @@ class ShareCardsGenerator:
 
     def generate_output(self, writer):
         LAST_BUILD.update(rendered=0, cached=0, written=0)
-        if self.drawing is None:
+        if not self.cards:
             return
+        if self.drawing is None:  # not started in the background: every process starts now
+            self.start_drawing()
         drawing, self.drawing = self.drawing, None
         drawn = {card.path for card in drawing.cards}
         redraw = []

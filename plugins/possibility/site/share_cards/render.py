@@ -11,12 +11,14 @@ no timestamp or other metadata: the same text gives the same bytes.
 A build draws a card for every post, so drawing is made cheap (`python -m
 bench.share_cards`): what every card shares (the name, the tagline, the bars) is drawn once
 (`_background`), each glyph is rendered once per size and stamped after that (`glyph`), and
-the card is a palette PNG (one byte a pixel, a ramp of 256 shades between the background and
-each colour) rather than RGB (three): the same look, a third of the bytes to compress.
+the card is a palette PNG (one byte a pixel: 256 colours, a ramp of shades from the
+background to each of the card's colours, `RAMPS`) rather than RGB (three bytes): the same
+look, a third of the bytes to compress.
 """
 
-import io
+import struct
 import unicodedata
+import zlib
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -321,13 +323,25 @@ def _ink(card, layer, table):
     card.paste(layer.point(table), None, layer.point([0] + [255] * 255))
 
 
+@dataclass(frozen=True)
+class _Background:
+    """What every card with this name, tagline and colours shares: the palette, the rows of
+    the title's band without a title, and the rows above and below it, compressed once."""
+
+    palette: bytes
+    tables: dict  # colour name: coverage (0-255) -> palette index
+    band: Image.Image  # the rows of TITLE_AREA, the whole width
+    top: bytes  # the rows above, deflated (no zlib header), ending on a full flush
+    bottom: bytes  # the rows below, deflated, ending the stream
+    top_rows: bytes  # the rows above and below as they are, for the stream's Adler-32
+    bottom_rows: bytes
+
+
 @lru_cache(maxsize=8)
 def _background(sitename, tagline, colours):
-    """The card without its title (the part every card shares), and the palette tables."""
     colours = dict(colours)
     palette, tables = _palette(colours)
     card = Image.new("P", (WIDTH, HEIGHT), 0)
-    card.putpalette(palette)
     accent, pen = _layer()
     pen.rectangle((0, 0, 23, HEIGHT), fill=255)
     pen.ellipse((MARGIN, 62, MARGIN + 44, 106), fill=255)
@@ -341,15 +355,19 @@ def _background(sitename, tagline, colours):
     size, words = fit_line(tagline, 32, WIDTH - 2 * MARGIN)
     _Pen(pen, size, 255, 0).line_of(MARGIN, 585, words)
     _ink(card, muted, tables["muted"])
-    return card, tables
+    _, area_top, _, area_bottom = TITLE_AREA
+    top = _rows(card.crop((0, 0, WIDTH, area_top)))
+    bottom = _rows(card.crop((0, area_bottom, WIDTH, HEIGHT)))
+    return _Background(palette, tables, card.crop((0, area_top, WIDTH, area_bottom)),
+                       _deflate(top, level=9), _deflate(bottom, level=9, last=True),
+                       top, bottom)
 
 
 def render_card(sitename, title, tagline, colours=None):
     """The card's PNG bytes: the practice's name, the title (wrapped, shrunk to fit) and
     the tagline, in the site's colours."""
     colours = {**COLOURS, **(colours or {})}
-    background, tables = _background(sitename, tagline, tuple(sorted(colours.items())))
-    card = background.copy()
+    background = _background(sitename, tagline, tuple(sorted(colours.items())))
     area_left, area_top, area_right, area_bottom = TITLE_AREA
     layer, draw = _layer((area_right - area_left, area_bottom - area_top))
     size, lines = fit_title(title)
@@ -361,7 +379,45 @@ def render_card(sitename, title, tagline, colours=None):
     for line in lines:
         pen.line_of(left - area_left, round(baseline) - area_top, line)
         baseline += step
-    card.paste(layer.point(tables["fg"]), (area_left, area_top))  # bare background there
-    out = io.BytesIO()
-    card.save(out, "PNG", compress_level=1)
-    return out.getvalue()
+    band = background.band.copy()
+    band.paste(layer.point(background.tables["fg"]), (area_left, 0))  # bare background there
+    return _png(background, _rows(band))
+
+
+# The PNG is put together here rather than by Pillow, which would compress the whole card
+# for every card: only the title's band differs from one card to the next, so the rows
+# above and below it are compressed once (`_Background`), the band alone for each card.
+# Each part is raw deflate ending byte-aligned with no reference to another part, so the
+# parts joined are one zlib stream (RFC 1950/1951). The band is compressed with Z_RLE: on a
+# few flat colours it is faster than level 1 and smaller.
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+ZLIB_HEADER = b"\x78\x01"  # deflate, 32 KiB window, no dictionary
+
+
+def _rows(image):
+    """A palette image's rows as PNG scanlines (filter type 0: none)."""
+    raw, width = image.tobytes(), image.width
+    return b"".join(b"\0" + raw[start:start + width] for start in range(0, len(raw), width))
+
+
+def _deflate(data, level, last=False, strategy=zlib.Z_DEFAULT_STRATEGY):
+    compressor = zlib.compressobj(level, zlib.DEFLATED, -15, 9, strategy)
+    return compressor.compress(data) + compressor.flush(zlib.Z_FINISH if last
+                                                        else zlib.Z_FULL_FLUSH)
+
+
+def _chunk(kind, data):
+    return (struct.pack(">I", len(data)) + kind + data
+            + struct.pack(">I", zlib.crc32(kind + data)))
+
+
+def _png(background, band):
+    """The card's PNG: 8-bit palette, the shared rows and this card's `band` of rows."""
+    checksum = zlib.adler32(background.bottom_rows, zlib.adler32(
+        band, zlib.adler32(background.top_rows)))
+    stream = (ZLIB_HEADER + background.top + _deflate(band, 1, strategy=zlib.Z_RLE)
+              + background.bottom + struct.pack(">I", checksum))
+    header = struct.pack(">IIBBBBB", WIDTH, HEIGHT, 8, 3, 0, 0, 0)
+    return (PNG_SIGNATURE + _chunk(b"IHDR", header) + _chunk(b"PLTE", background.palette)
+            + _chunk(b"IDAT", stream) + _chunk(b"IEND", b""))

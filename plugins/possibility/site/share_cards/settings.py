@@ -2,6 +2,10 @@
 
 SHARE_CARDS [True]
     False: no cards are drawn or written, and contents get no `share_card`.
+SHARE_CARDS_BACKGROUND [True]
+    Start drawing the cards the cache lacks in background processes as soon as Pelican
+    begins to write the site, which keeps only one core busy; False draws them all when
+    Pelican gets to the cards (on every core). The cards are the same bytes either way.
 
 Also read: SITENAME and SITESUBTITLE (the card's name and tagline), SITEURL (absolute: the
 cards' URLs), CACHE_PATH (the cards are kept in its `share-cards/` folder), DRAFT_SAVE_AS and
@@ -17,6 +21,7 @@ from possibility.common import absolute_siteurl, switch
 @dataclass(frozen=True)
 class ShareCardSettings:
     enabled: bool
+    background: bool
     siteurl: str | None  # absolute, no trailing slash; None: cards have no absolute URL
     sitename: str
     tagline: str
@@ -28,6 +33,7 @@ class ShareCardSettings:
 def read_settings(settings):
     return ShareCardSettings(
         enabled=switch("SHARE_CARDS", settings.get("SHARE_CARDS", True)),
+        background=switch("SHARE_CARDS_BACKGROUND", settings.get("SHARE_CARDS_BACKGROUND", True)),
         siteurl=absolute_siteurl(settings),
         sitename=str(settings.get("SITENAME") or ""),
         tagline=str(settings.get("SITESUBTITLE") or ""),
