@@ -22,7 +22,6 @@ pelican's command line):
     markdown_pool       MARKDOWN_POOL = False
     email_pool          NEWSLETTER_EMAIL_POOL = False
     email_cache         NEWSLETTER_EMAIL_CACHE = False
-    email_writer        NEWSLETTER_BACKGROUND_WRITER = False
     card_drawing        SHARE_CARDS_BACKGROUND = False
     output_sync         PLUGINS without possibility.site.output_sync, and
                         DELETE_OUTPUT_DIRECTORY = True (what builds clean output without it)
@@ -93,7 +92,6 @@ PIECES = (
     Piece("markdown_pool", "MARKDOWN_POOL = False", warm=False),
     Piece("email_pool", "NEWSLETTER_EMAIL_POOL = False", warm=False),
     Piece("email_cache", "NEWSLETTER_EMAIL_CACHE = False", warm=True),
-    Piece("email_writer", "NEWSLETTER_BACKGROUND_WRITER = False", warm=True),
     Piece("card_drawing", "SHARE_CARDS_BACKGROUND = False", warm=False),
     Piece("output_sync", "not in PLUGINS", warm=True),
     Piece("fixed_urls", "not in PLUGINS", warm=True),

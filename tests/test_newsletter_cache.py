@@ -16,7 +16,7 @@ from conftest import ROOT
 from possibility.commands.publish.build import BuildError
 from possibility.core.newsletter.html_transform import _fill, absolutize
 from possibility.core.newsletter.render_email import EmailTemplates
-from possibility.site.newsletter import email_cache, email_pool, email_writer, generator
+from possibility.site.newsletter import email_cache, email_pool
 from possibility.site.newsletter.email_store import EmailStore
 
 PUBLISHED = ["is-your-career-off-track", "should-your-work-speak-for-itself"]
@@ -194,8 +194,7 @@ def test_every_email_composed_again_without_the_cache_is_the_same(site, composed
     assert newsletter_files(site) == cached
 
 
-@pytest.mark.parametrize("name", ["NEWSLETTER_EMAIL_POOL", "NEWSLETTER_EMAIL_CACHE",
-                                  "NEWSLETTER_BACKGROUND_WRITER"])
+@pytest.mark.parametrize("name", ["NEWSLETTER_EMAIL_POOL", "NEWSLETTER_EMAIL_CACHE"])
 def test_a_switch_that_is_not_true_or_false_stops_the_build(site, name):
     with pytest.raises(BuildError, match=f"{name} is 'no': write True or False"):
         site.build(**{name: "no"})
@@ -292,37 +291,6 @@ def test_a_fragment_link_resolves_against_an_anchor_defined_after_it():
     assert absolutize(html, "https://s.org/post/") == (
         '<a href="#later">l</a> <a href="https://s.org/post/#gone">g</a> '
         '<a href="  #later">s</a><p id="later"></p>')
-
-
-def test_emails_written_by_a_background_process_are_the_same(site, monkeypatch):
-    started = []
-    writing = email_writer.EmailWriting
-    monkeypatch.setattr(generator, "EmailWriting", lambda *args: started.append(
-        writing(*args)) or started[-1])
-    site.build(NEWSLETTER_BACKGROUND_WRITER=False)
-    assert [w.process for w in started] == [None]
-    here = newsletter_files(site)
-    shutil.rmtree(site.output / "newsletter")
-    site.build()
-    assert started[-1].process is not None and started[-1].process.exitcode == 0
-    assert newsletter_files(site) == here
-
-
-def test_what_a_dead_background_writer_left_is_written_by_the_build(site, monkeypatch):
-    site.build(NEWSLETTER_BACKGROUND_WRITER=False)
-    here = newsletter_files(site)
-    shutil.rmtree(site.output / "newsletter")
-    build, write_emails = os.getpid(), email_writer.write_emails
-
-    def dies_halfway(target, emails):
-        if os.getpid() != build:
-            write_emails(target, [next(iter(emails))])
-            raise OSError("the disk is full")
-        write_emails(target, emails)
-
-    monkeypatch.setattr(email_writer, "write_emails", dies_halfway)
-    site.build()
-    assert newsletter_files(site) == here
 
 
 def test_a_build_a_later_check_stops_writes_no_email(site):

@@ -5,16 +5,14 @@ output/newsletter/<slug>/ (see `generator`); a problem stops the build. Send tim
 (`invoke newsletter-send`, `invoke publish`): `send` decides what is due from the built
 files and the committed ledger, and delivers it through a backend (the local outbox, or
 Mailchimp). Settings: `possibility.core.newsletter.settings`; the build's two speed
-switches, NEWSLETTER_EMAIL_POOL, NEWSLETTER_EMAIL_CACHE and NEWSLETTER_BACKGROUND_WRITER:
-`build_settings`.
+switches, NEWSLETTER_EMAIL_POOL and NEWSLETTER_EMAIL_CACHE: `build_settings`.
 """
 
 from pelican import signals
 
-from .generator import get_generators, prepare_emails, start_writing
+from .generator import get_generators, prepare_emails
 
 
 def register():
     signals.get_generators.connect(get_generators)
     signals.all_generators_finalized.connect(prepare_emails)
-    signals.get_writer.connect(start_writing)

@@ -1,7 +1,7 @@
 """The newsletter build's speed switches, read and checked in one place.
 
 The emails' own settings, which the sender shares, are `possibility.core.newsletter.settings`.
-These three only choose how fast a build makes the very same files: each turns one piece
+These two only choose how fast a build makes the very same files: each turns one piece
 off, and the bytes written are identical either way (`bench/build_bench.py` measures what
 each piece saves).
 
@@ -13,9 +13,6 @@ NEWSLETTER_EMAIL_CACHE (True): keep each post's email between builds and compose
     those whose post, settings, templates or code changed (`email_cache`; it follows
     Pelican's CACHE_PATH, LOAD_CONTENT_CACHE, CACHE_CONTENT and GZIP_CACHE); False
     composes every email on every build.
-NEWSLETTER_BACKGROUND_WRITER (True): write the emails' files from a background process
-    while Pelican writes the pages, which keeps only one core busy (`email_writer`);
-    False writes them when Pelican gets to the newsletter.
 """
 
 from dataclasses import dataclass
@@ -28,7 +25,6 @@ from possibility.core.newsletter.settings import NewsletterSettingsError
 class BuildSwitches:
     email_pool: bool = True
     email_cache: bool = True
-    background_writer: bool = True
 
 
 def read_switches(pelican_settings):
@@ -36,7 +32,6 @@ def read_switches(pelican_settings):
     return BuildSwitches(
         email_pool=_switch(pelican_settings, "NEWSLETTER_EMAIL_POOL"),
         email_cache=_switch(pelican_settings, "NEWSLETTER_EMAIL_CACHE"),
-        background_writer=_switch(pelican_settings, "NEWSLETTER_BACKGROUND_WRITER"),
     )
 
 

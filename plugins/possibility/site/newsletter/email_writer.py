@@ -5,15 +5,12 @@ A file whose bytes are already right is only touched, not rewritten (rewriting c
 file system several times more; the new mtime says this build made it, for
 `output_sync`), and whatever else is in the folder, such as a removed post's, is removed.
 
-Writing 1,000 posts' emails is 4,000 files and folders: mostly the kernel's time, while
-Pelican, writing the pages, keeps one core busy. So `EmailWriting` writes them from a
-process of its own started as the output begins (a thread would wait for the GIL: one was
-measured and removed), and the build waits for it when it gets to the newsletter
-(NEWSLETTER_BACKGROUND_WRITER; bench/README.md says what it saves).
+It runs in the build's own thread, from `generate_output`. Writing from a thread of its own
+while Pelican writes the pages saved nothing at 1,000 posts (six runs of
+`bench/build_bench.py`: cold -18 to +6 %, median -5 %; warm -5 to +4 %; the thread waits for
+the GIL while Pelican renders), and went (bench/README.md).
 """
 
-import gc
-import multiprocessing
 import os
 import shutil
 
@@ -42,37 +39,3 @@ def _remove_all_but(folder, names):
             shutil.rmtree(entry.path)
         else:
             os.unlink(entry.path)
-
-
-class EmailWriting:
-    """`write_emails(target, ...)` of the posts' files in `store` ((slug, key) each `posts`),
-    in a background process if `background` (and fork is there) until `finish`."""
-
-    def __init__(self, target, store, posts, background):
-        self.target, self.store, self.posts = target, store, posts
-        self.process = None
-        if background and "fork" in multiprocessing.get_all_start_methods():
-            gc.freeze()  # the child's garbage collector would otherwise copy every page
-            try:
-                self.process = multiprocessing.get_context("fork").Process(
-                    target=self._write_or_exit, daemon=True)
-                self.process.start()
-            finally:
-                gc.unfreeze()
-
-    def write(self):
-        write_emails(self.target, ((slug, self.store.files(key)) for slug, key in self.posts))
-
-    def _write_or_exit(self):
-        try:
-            self.write()
-        except BaseException:  # finish() writes again, in the build's process, error and all
-            os._exit(1)
-
-    def finish(self):
-        """Wait for the background process; write here what it did not."""
-        if self.process is not None:
-            self.process.join()
-            if self.process.exitcode == 0:
-                return
-        self.write()

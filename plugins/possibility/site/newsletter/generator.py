@@ -26,7 +26,7 @@ from .build_settings import read_switches
 from .email_cache import EmailCache, shared_fingerprint
 from .email_pool import compose_each
 from .email_store import EmailStore
-from .email_writer import EmailWriting
+from .email_writer import write_emails
 from .post_email import FRONT_MATTER, PostSource, SummaryRule
 
 
@@ -44,8 +44,6 @@ class NewsletterGenerator:
         self.settings = settings
         self.output_path = output_path
         self.emails = None  # (folder, store, [(slug, key)]) once every email passed its checks
-        self.writing = None  # the EmailWriting of those emails, once Pelican begins to write
-        self.background = True  # NEWSLETTER_BACKGROUND_WRITER
 
     def prepare(self, articles, pages):
         """Render and check every email; NewsletterBuildError lists all problems."""
@@ -77,24 +75,15 @@ class NewsletterGenerator:
             raise NewsletterBuildError(problems)
         self.emails = (Path(self.output_path) / ns.output_dir, store,
                        [(post.slug, key) for post, key in zip(posts, keys, strict=True)])
-        self.background = switches.background_writer
-
-    def start_writing(self, background=True):
-        """Start writing the checked emails (in the background unless switched off)."""
-        folder, store, posts = self.emails
-        self.writing = EmailWriting(folder, store, posts, background and self.background)
 
     def generate_output(self, writer):
         if self.emails is None:
             return
-        if self.writing is None:
-            self.start_writing(background=False)
-        store = self.emails[1]
+        folder, store, posts = self.emails
         self.emails = None
         try:
-            self.writing.finish()
+            write_emails(folder, ((slug, store.files(key)) for slug, key in posts))
         finally:
-            self.writing = None
             store.close()
 
 
@@ -176,7 +165,6 @@ def _folder_conflicts(output_dir, contents):
 
 def prepare_emails(generators):
     """Signal handler (all_generators_finalized): render and check before any writing."""
-    global _prepared
     mine = [g for g in generators if isinstance(g, NewsletterGenerator)]
     if not mine:
         return
@@ -190,19 +178,6 @@ def prepare_emails(generators):
         elif isinstance(generator, PagesGenerator):
             pages += list(generator.pages) + list(generator.hidden_pages)
     mine[0].prepare(articles, pages)
-    _prepared = (mine[0].settings, mine[0])
-
-
-_prepared = None  # (settings, NewsletterGenerator) whose emails wait for the output to begin
-
-
-def start_writing(pelican):
-    """Signal handler (get_writer, which Pelican sends once every check has passed, just
-    before it writes anything): the checked emails start being written."""
-    global _prepared
-    prepared, _prepared = _prepared, None
-    if prepared is not None and prepared[0] is pelican.settings and prepared[1].emails:
-        prepared[1].start_writing()
 
 
 def get_generators(pelican):
