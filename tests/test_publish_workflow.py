@@ -82,3 +82,16 @@ def test_runs_never_overlap_and_the_hourly_run_is_not_at_the_minute_of_the_readm
     for line_minute in map(int, crontab):
         apart = abs(minute - line_minute) % 60
         assert min(apart, 60 - apart) >= 15, (minute, line_minute)
+
+
+def test_the_build_caches_of_the_last_run_are_restored_before_publishing():
+    """A fresh checkout has no .cache/: without this every run would draw every share card
+    and compose every email again."""
+    steps = yaml.safe_load(WORKFLOW.read_text())["jobs"]["publish"]["steps"]
+    names = [step.get("name") for step in steps]
+    cache = next(step for step in steps if step.get("uses") == "actions/cache@v4")
+    assert names.index(cache["name"]) < names.index("Publish")
+    assert cache["with"]["path"] == ".cache"
+    assert cache["with"]["key"].startswith(cache["with"]["restore-keys"])
+    settings = (ROOT / "pelicanconf.py").read_text()
+    assert re.search(r'^CACHE_PATH = "\.cache/', settings, flags=re.MULTILINE)
