@@ -212,3 +212,17 @@ def test_the_site_is_the_same_built_into_an_emptied_folder_without_output_sync(t
                     "DELETE_OUTPUT_DIRECTORY=true")
     assert synced == emptied
     assert "newsletter/should-your-work-speak-for-itself/meta.json" in synced
+
+
+def test_a_build_into_an_empty_folder_looks_for_nothing_stale(site, monkeypatch):
+    from possibility.site.output_sync import stale
+
+    walked = []
+    output_files = stale.output_files
+    monkeypatch.setattr(stale, "output_files", lambda *args: walked.append(args)
+                        or output_files(*args))
+    site.build()
+    assert walked == []  # a fresh clone's build: nothing there before it
+    (site.output / "gone.html").write_text("old")
+    assert site.build().output.removed == ("gone.html",)
+    assert len(walked) == 1

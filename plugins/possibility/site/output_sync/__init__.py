@@ -4,7 +4,8 @@ Pelican's DELETE_OUTPUT_DIRECTORY gives a clean output by deleting everything, s
 build creates every file anew; creating files is most of what a warm rebuild costs.
 This plugin instead writes only the pages whose bytes changed (`writer`) and, once the
 build is over, removes the files it no longer makes and the folders they leave empty
-(`stale`): the same clean output, and unchanged files keep their mtime.
+(`stale`): the same clean output, and unchanged files keep their mtime. A build into an
+empty folder (a fresh clone's) has nothing to remove and does not look.
 
 Settings:
 - OUTPUT_SYNC_PRUNE [True]: remove files the build no longer makes. Left alone: the
@@ -52,6 +53,9 @@ class OutputSync:
         self.settings = settings
         self.output_path = output_path
         self.started_ns = file_system_now(output_path)
+        # An output folder empty at the start (a fresh clone's) holds nothing stale after.
+        with os.scandir(output_path) as entries:
+            self.started_empty = not any(True for _ in entries)
         self.writer = None
         _build = self
 
@@ -89,7 +93,7 @@ def prune(pelican):
     pruning = pelican.settings.get("OUTPUT_SYNC_PRUNE", True)
     if pruning and os.path.commonpath([output, content]) == output:
         logger.warning("output_sync: %s holds the content folder: nothing removed.", output)
-    elif pruning:
+    elif pruning and not build.started_empty:
         removed = tuple(remove_stale(
             build.output_path,
             started_ns=build.started_ns,
