@@ -26,8 +26,9 @@ THEME = "theme"
 # (possibility.site; `pip install -e .` installs it). Order matters: output_sync
 # provides the writer, front_matter checks posts before the others read them.
 PLUGINS = [
-    "possibility.site.output_sync", "possibility.site.front_matter",
-    "possibility.site.post_identity", "possibility.site.fixed_urls",
+    # fixed_urls before front_matter: the link check then reads URLs already fixed.
+    "possibility.site.output_sync", "possibility.site.fixed_urls",
+    "possibility.site.front_matter", "possibility.site.post_identity",
     "possibility.site.neighbours", "possibility.site.menu", "possibility.site.sitemap",
     "possibility.site.signup", "possibility.site.feeds", "possibility.site.newsletter",
     "possibility.site.stray_files",

@@ -11,7 +11,7 @@ from conftest import ROOT
 from possibility.site.fixed_urls import fix_urls
 
 
-def test_each_url_is_fixed_once_and_an_override_is_kept():
+def test_each_url_and_output_path_is_fixed_once_and_an_override_is_kept():
     class Post:
         calls = 0
 
@@ -20,10 +20,17 @@ def test_each_url_is_fixed_once_and_an_override_is_kept():
             Post.calls += 1
             return "computed/"
 
+        @property
+        def save_as(self):
+            Post.calls += 1
+            return "computed/index.html"
+
     post, moved = Post(), Post()
-    moved.override_url = "moved/"
+    moved.override_url, moved.override_save_as = "moved/", "moved/index.html"
     fix_urls([SimpleNamespace(articles=[post], pages=[moved]), SimpleNamespace()])
-    assert (post.override_url, moved.override_url, Post.calls) == ("computed/", "moved/", 1)
+    assert (post.override_url, post.override_save_as) == ("computed/", "computed/index.html")
+    assert (moved.override_url, moved.override_save_as) == ("moved/", "moved/index.html")
+    assert Post.calls == 2
 
 
 def test_the_site_is_the_same_with_urls_computed_each_time(tmp_path):
