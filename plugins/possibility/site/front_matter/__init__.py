@@ -70,8 +70,9 @@ class CheckedMarkdownReader(MarkdownReader):
             self._fail(problems)
         metadata["word_count"] = word_count(root)  # for the theme's "N min read"
         links = links_to_check(root, self.settings)
-        if metadata.get("summary"):
-            links += links_to_check(parse_html(metadata["summary"]), self.settings)
+        summary = metadata.get("summary")
+        if summary and "=" in summary:  # tags with attributes: links, images
+            links += links_to_check(parse_html(summary), self.settings)
         metadata[LINKS_KEY] = tuple(dict.fromkeys(links))  # checked once all is read
         return content, metadata
 
