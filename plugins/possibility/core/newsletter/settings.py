@@ -1,8 +1,11 @@
-"""Every NEWSLETTER_* setting, read and checked in one place, with its default.
+"""Every NEWSLETTER_* setting of the emails, read and checked in one place, with its default.
 
 The build (rendering, checks) and the sender (ledger, outbox, digests) both start from
 `read_settings(pelican_settings)`, so a bad value fails early with a message that names
-the setting and what to write instead.
+the setting and what to write instead. The build's speed switches, which change how fast
+the same emails are made and nothing the sender reads (NEWSLETTER_EMAIL_POOL,
+NEWSLETTER_EMAIL_CACHE), are read by the build alone: `possibility.site.newsletter
+.build_settings`.
 
 Setting (default): meaning.
 
