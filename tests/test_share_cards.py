@@ -3,6 +3,7 @@
 import io
 import os
 import shutil
+import time
 
 import pytest
 from bs4 import BeautifulSoup
@@ -231,3 +232,23 @@ def test_cards_drawn_when_pelican_gets_to_them_are_the_same(site):
 def test_share_cards_background_must_be_true_or_false(site):
     with pytest.raises(BuildError, match="SHARE_CARDS_BACKGROUND is 'no': write True or False"):
         site.build(SHARE_CARDS_BACKGROUND="no")
+
+
+def test_temp_files_a_killed_build_left_in_the_caches_are_removed(site):
+    """A build killed while writing leaves a temp file beside its caches; the next build
+    removes those older than an hour (no live write is that old) and no other file."""
+    site.build()
+    cache = site.folder / "cache"
+    old = [cache / "share-cards" / ".abc.png.x1y2.tmp", cache / ".NewsletterEmails.z9.tmp"]
+    young = cache / "share-cards" / ".def.png.k3.tmp"
+    kept = cache / "share-cards" / "notes.txt"
+    for path in [*old, young, kept]:
+        path.write_bytes(b"half")
+    two_hours_ago = time.time() - 7200
+    for path in [*old, kept]:
+        os.utime(path, (two_hours_ago, two_hours_ago))
+    post = site.content / "posts" / "is-your-career-off-track.md"
+    post.write_text(post.read_text().replace("Title: ", "Title: New "), encoding="utf-8")
+    site.build()  # draws a card and stores a new email cache
+    assert [p.exists() for p in old] == [False, False]
+    assert young.exists() and kept.exists()

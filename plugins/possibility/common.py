@@ -7,6 +7,7 @@ Imports nothing of the package (see `possibility`), so any part may import it.
 import multiprocessing
 import os
 import tempfile
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -72,6 +73,21 @@ def write_atomically(path, data, durable=True):
         os.fsync(folder)
     finally:
         os.close(folder)
+
+
+ABANDONED_AFTER = 3600  # seconds: no write takes this long; an older temp file is left over
+
+
+def remove_abandoned(folder, pattern=".*.tmp"):
+    """Remove the temp files (`write_atomically`'s, by default) that a process killed while
+    writing left in `folder`: those older than ABANDONED_AFTER, which no live write owns."""
+    cutoff = time.time() - ABANDONED_AFTER
+    for path in Path(folder).glob(pattern):
+        try:
+            if path.lstat().st_mtime < cutoff:
+                path.unlink()
+        except OSError:  # gone meanwhile, or not ours to remove: leave it
+            continue
 
 
 def same_bytes(path, data):

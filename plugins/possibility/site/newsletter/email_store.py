@@ -20,7 +20,7 @@ import struct
 import tempfile
 import zlib
 
-from possibility.common import file_mode
+from possibility.common import file_mode, remove_abandoned
 from possibility.core.newsletter.model import META_FILE, PREVIEW_FILE, TEXT_FILE, record_text
 from possibility.core.newsletter.render_email import fill_merge_tags
 
@@ -64,6 +64,7 @@ class EmailStore:
         if folder is None:
             return cls(tempfile.TemporaryFile(), {})
         os.makedirs(folder, exist_ok=True)
+        remove_abandoned(folder, ".NewsletterEmails.*.tmp")  # left by a build that was killed
         fd, temp = tempfile.mkstemp(prefix=".NewsletterEmails.", suffix=".tmp", dir=folder)
         os.fchmod(fd, file_mode())
         return cls(os.fdopen(fd, "w+b"), {}, temp)

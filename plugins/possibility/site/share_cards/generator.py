@@ -22,7 +22,7 @@ from pathlib import Path
 import PIL
 from pelican.generators import ArticlesGenerator, PagesGenerator
 
-from possibility.common import worker_count, write_atomically, write_if_changed
+from possibility.common import remove_abandoned, worker_count, write_atomically, write_if_changed
 
 from . import render
 from .render import COLOURS, render_card
@@ -166,6 +166,8 @@ class Drawing:
         context = multiprocessing.get_context("fork")
         self.turn, self.written = context.Value("i", 0), context.Value("i", 0)
         workers = worker_count(len(cards), parallel_from=PARALLEL_FROM, chunk=CHUNK)
+        if cache.is_dir():
+            remove_abandoned(cache)  # half-written cards of a build that was killed
         if workers == 1:
             return
         cache.mkdir(parents=True, exist_ok=True)
