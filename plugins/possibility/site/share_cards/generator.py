@@ -31,7 +31,7 @@ from .settings import read_settings
 logger = logging.getLogger(__name__)
 
 PARALLEL_FROM = 32  # fewer cards than this: starting processes costs more than it saves
-CHUNK = 8  # cards a worker takes at a time
+CHUNK = 8  # no process is started for fewer cards than this each
 
 LAST_BUILD = {"rendered": 0, "cached": 0, "written": 0}
 """What the last build did with its cards (the tests count renders with it)."""
