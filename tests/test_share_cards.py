@@ -252,3 +252,18 @@ def test_temp_files_a_killed_build_left_in_the_caches_are_removed(site):
     site.build()  # draws a card and stores a new email cache
     assert [p.exists() for p in old] == [False, False]
     assert young.exists() and kept.exists()
+
+
+def test_adler32_combine_is_zlibs():
+    import random
+    import zlib
+
+    from possibility.site.share_cards.render import adler32_combine
+
+    rng = random.Random(7)
+    for _ in range(300):
+        first = rng.randbytes(rng.randrange(0, 70000))
+        second = rng.choice([b"", bytes(rng.randrange(1, 70000)),
+                             rng.randbytes(rng.randrange(1, 70000))])
+        assert adler32_combine(zlib.adler32(first), zlib.adler32(second), len(second)) == (
+            zlib.adler32(first + second))

@@ -319,29 +319,37 @@ def _layer(size=(WIDTH, HEIGHT)):
 
 
 def _ink(card, layer, table):
-    """Put `layer`'s drawing on `card` (a palette image) in the shades of `table`."""
-    card.paste(layer.point(table), None, layer.point([0] + [255] * 255))
+    """Put `layer`'s drawing on `card` (a palette image, its first column kept for the rows'
+    filter type) in the shades of `table`."""
+    card.paste(layer.point(table), (1, 0), layer.point([0] + [255] * 255))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _Background:
-    """What every card with this name, tagline and colours shares: the palette, the rows of
-    the title's band without a title, and the rows above and below it, compressed once."""
+    """What every card with this name, tagline and colours shares, ready to be a PNG's rows
+    (a zero first, for filter type None, then the row's palette indexes): the rows above
+    the title's band and below it, compressed once, and the band without a title."""
 
     palette: bytes
     tables: dict  # colour name: coverage (0-255) -> palette index
-    band: Image.Image  # the rows of TITLE_AREA, the whole width
-    top: bytes  # the rows above, deflated (no zlib header), ending on a full flush
-    bottom: bytes  # the rows below, deflated, ending the stream
-    top_rows: bytes  # the rows above and below as they are, for the stream's Adler-32
-    bottom_rows: bytes
+    band: Image.Image  # TITLE_AREA's rows, the whole width, one column of zeros first
+    top: bytes  # the rows above the band, deflated, ending on a full flush
+    top_checksum: int  # their Adler-32
+    bottom: bytes  # the rows below the band, deflated, ending the stream
+    bottom_checksum: int
+    bottom_length: int
+
+    @property
+    def blank_row(self):
+        """A row of the band where the title has no ink (the band's rows are all alike)."""
+        return self.band.crop((0, 0, self.band.width, 1)).tobytes()
 
 
 @lru_cache(maxsize=8)
 def _background(sitename, tagline, colours):
     colours = dict(colours)
     palette, tables = _palette(colours)
-    card = Image.new("P", (WIDTH, HEIGHT), 0)
+    card = Image.new("P", (1 + WIDTH, HEIGHT), 0)  # the first column: each row's filter type
     accent, pen = _layer()
     pen.rectangle((0, 0, 23, HEIGHT), fill=255)
     pen.ellipse((MARGIN, 62, MARGIN + 44, 106), fill=255)
@@ -356,11 +364,11 @@ def _background(sitename, tagline, colours):
     _Pen(pen, size, 255, 0).line_of(MARGIN, 585, words)
     _ink(card, muted, tables["muted"])
     _, area_top, _, area_bottom = TITLE_AREA
-    top = _rows(card.crop((0, 0, WIDTH, area_top)))
-    bottom = _rows(card.crop((0, area_bottom, WIDTH, HEIGHT)))
-    return _Background(palette, tables, card.crop((0, area_top, WIDTH, area_bottom)),
-                       _deflate(top, level=9), _deflate(bottom, level=9, last=True),
-                       top, bottom)
+    top = card.crop((0, 0, card.width, area_top)).tobytes()
+    bottom = card.crop((0, area_bottom, card.width, HEIGHT)).tobytes()
+    return _Background(palette, tables, card.crop((0, area_top, card.width, area_bottom)),
+                       _deflate(top, level=9), zlib.adler32(top),
+                       _deflate(bottom, level=9, last=True), zlib.adler32(bottom), len(bottom))
 
 
 def render_card(sitename, title, tagline, colours=None):
@@ -379,26 +387,25 @@ def render_card(sitename, title, tagline, colours=None):
     for line in lines:
         pen.line_of(left - area_left, round(baseline) - area_top, line)
         baseline += step
-    band = background.band.copy()
-    band.paste(layer.point(background.tables["fg"]), (area_left, 0))  # bare background there
-    return _png(background, _rows(band))
+    _, first, _, last = layer.getbbox() or (0, 0, 0, 0)  # the rows with ink
+    inked = background.band.crop((0, first, background.band.width, last))
+    title_ink = layer.crop((0, first, layer.width, last)).point(background.tables["fg"])
+    inked.paste(title_ink, (1 + area_left, 0))  # the background alone is there
+    return _png(background, first, inked.tobytes(), background.band.height - last)
 
 
 # The PNG is put together here rather than by Pillow, which would compress the whole card
-# for every card: only the title's band differs from one card to the next, so the rows
-# above and below it are compressed once (`_Background`), the band alone for each card.
-# Each part is raw deflate ending byte-aligned with no reference to another part, so the
-# parts joined are one zlib stream (RFC 1950/1951). The band is compressed with Z_RLE: on a
-# few flat colours it is faster than level 1 and smaller.
+# for every card: only the rows with the title's ink differ from one card to the next, so
+# the rows above and below the title's band are compressed once (`_Background`), and so is
+# a run of the band's blank rows of each length (`_blank_rows`); the inked rows alone are
+# compressed for each card. Each part is raw deflate ending byte-aligned with no reference
+# to another part, so the parts joined are one zlib stream (RFC 1950/1951), whose Adler-32
+# is the parts' combined. The inked rows are compressed with Z_RLE: on a few flat colours
+# it is faster than level 1 and smaller.
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 ZLIB_HEADER = b"\x78\x01"  # deflate, 32 KiB window, no dictionary
-
-
-def _rows(image):
-    """A palette image's rows as PNG scanlines (filter type 0: none)."""
-    raw, width = image.tobytes(), image.width
-    return b"".join(b"\0" + raw[start:start + width] for start in range(0, len(raw), width))
+ADLER_BASE = 65521
 
 
 def _deflate(data, level, last=False, strategy=zlib.Z_DEFAULT_STRATEGY):
@@ -407,17 +414,38 @@ def _deflate(data, level, last=False, strategy=zlib.Z_DEFAULT_STRATEGY):
                                                         else zlib.Z_FULL_FLUSH)
 
 
+def adler32_combine(first, second, second_length):
+    """The Adler-32 of two byte strings joined, from each one's and the second's length
+    (zlib's adler32_combine, which Python's zlib module lacks)."""
+    rem = second_length % ADLER_BASE
+    low = ((first & 0xFFFF) + (second & 0xFFFF) - 1) % ADLER_BASE
+    high = (rem * (first & 0xFFFF) + (first >> 16) + (second >> 16) - rem) % ADLER_BASE
+    return (high << 16) | low
+
+
+@lru_cache(maxsize=512)
+def _blank_rows(background, count):
+    """(deflated, Adler-32, length) of `count` blank rows of the band."""
+    rows = background.blank_row * count
+    return _deflate(rows, level=9), zlib.adler32(rows), len(rows)
+
+
 def _chunk(kind, data):
     return (struct.pack(">I", len(data)) + kind + data
             + struct.pack(">I", zlib.crc32(kind + data)))
 
 
-def _png(background, band):
-    """The card's PNG: 8-bit palette, the shared rows and this card's `band` of rows."""
-    checksum = zlib.adler32(background.bottom_rows, zlib.adler32(
-        band, zlib.adler32(background.top_rows)))
-    stream = (ZLIB_HEADER + background.top + _deflate(band, 1, strategy=zlib.Z_RLE)
-              + background.bottom + struct.pack(">I", checksum))
+def _png(background, above, inked, below):
+    """The card's PNG: 8-bit palette; the shared rows, `above` blank rows of the band, the
+    `inked` rows (their bytes) and `below` blank rows."""
+    blank_above, blank_below = _blank_rows(background, above), _blank_rows(background, below)
+    checksum = adler32_combine(background.top_checksum, blank_above[1], blank_above[2])
+    checksum = zlib.adler32(inked, checksum)
+    checksum = adler32_combine(checksum, blank_below[1], blank_below[2])
+    checksum = adler32_combine(checksum, background.bottom_checksum, background.bottom_length)
+    stream = (ZLIB_HEADER + background.top + blank_above[0]
+              + _deflate(inked, 1, strategy=zlib.Z_RLE) + blank_below[0] + background.bottom
+              + struct.pack(">I", checksum))
     header = struct.pack(">IIBBBBB", WIDTH, HEIGHT, 8, 3, 0, 0, 0)
     return (PNG_SIGNATURE + _chunk(b"IHDR", header) + _chunk(b"PLTE", background.palette)
             + _chunk(b"IDAT", stream) + _chunk(b"IEND", b""))
