@@ -50,6 +50,18 @@ class Site:
         return (self.output / relative).read_text(encoding="utf-8")
 
 
+def eu_list_site(folder):
+    """A Site whose audience is an EU list's (GDPR consent fields), imported from its embed
+    code as `invoke audience-import` does."""
+    from possibility.core.signup.audience_file import import_embed_code
+
+    built = Site(folder)
+    (built.content / "audience.json").unlink()
+    import_embed_code(ROOT / "tests" / "fixtures" / "embed" / "eu_gdpr.html",
+                      built.content / "audience.json")
+    return built
+
+
 @pytest.fixture
 def site(tmp_path):
     return Site(tmp_path)

@@ -23,6 +23,16 @@ The first question matters more than the first answer.
 """
 
 
+LATER_POST = """Title: Written For Later
+Date: 2999-01-01 10:00
+Slug: written-for-later
+Post-Id: 5c1e7a44-3c2f-4d1e-8f6a-5e8c1b2d9f98
+Summary: Scheduled.
+
+Out one day.
+"""
+
+
 def git(cwd, *args):
     """Run git in `cwd`; its output, stripped (a failure fails the test)."""
     return subprocess.run(
@@ -48,7 +58,23 @@ def copy_project(destination, *, keep_ledger=False, git_init=False):
         shutil.copytree(ROOT / name, destination / name,
                         ignore=shutil.ignore_patterns(*ignored))
     if git_init:
-        git(destination, "init", "--quiet", "--initial-branch=main")
-        git(destination, "config", "user.name", "Publish Test")
-        git(destination, "config", "user.email", "publish@example.org")
+        git_checkout(destination)
     return destination
+
+
+def git_checkout(folder, author="Publish Test", email="publish@example.org"):
+    """Make `folder` a git repository with an author and nothing committed; `folder`."""
+    git(folder, "init", "--quiet", "--initial-branch=main")
+    git(folder, "config", "user.name", author)
+    git(folder, "config", "user.email", email)
+    return folder
+
+
+def started_checkout(folder):
+    """A git checkout at `folder` whose one commit holds a README: a repository's start."""
+    folder.mkdir(parents=True, exist_ok=True)
+    git_checkout(folder)
+    (folder / "README.md").write_text("site\n")
+    git(folder, "add", "README.md")
+    git(folder, "commit", "--quiet", "-m", "start")
+    return folder

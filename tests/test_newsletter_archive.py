@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import pytest
 from browser_fixtures import StaticServer, axe_violations
 from conftest import PRODUCTION_URL
-from publish_helpers import git
+from publish_helpers import git, started_checkout
 from test_html_valid import nu_errors
 from test_mailchimp_backend_support import newsletter_settings, start_ledger
 from test_mailchimp_targeting import backend_for, post
@@ -307,13 +307,7 @@ def test_the_outbox_keeps_no_web_copy(tmp_path):
 def checkout(tmp_path):
     folder = tmp_path / "site"
     (folder / "content").mkdir(parents=True)
-    git(folder, "init", "--quiet", "--initial-branch=main")
-    git(folder, "config", "user.name", "Publish Test")
-    git(folder, "config", "user.email", "publish@example.org")
-    (folder / "README.md").write_text("site\n")
-    git(folder, "add", "README.md")
-    git(folder, "commit", "--quiet", "-m", "start")
-    return folder
+    return started_checkout(folder)
 
 
 def test_publish_commits_the_web_copies_with_the_ledger(checkout):

@@ -10,6 +10,7 @@ from bs4 import BeautifulSoup
 from conftest import PRODUCTION_URL
 from invoke import Context
 from invoke.exceptions import Exit
+from publish_helpers import LATER_POST
 
 import tasks
 from possibility.commands.publish.build import load_settings
@@ -152,14 +153,6 @@ Post-Id: 5c1e7a44-3c2f-4d1e-8f6a-5e8c1b2d9f99
 Summary: One or two sentences that say what this post gives the reader.
 
 Write the post here. Remove 'Status: draft' when it is ready to publish.
-"""
-LATER_POST = """Title: Written For Later
-Date: 2999-01-01 10:00
-Slug: written-for-later
-Post-Id: 5c1e7a44-3c2f-4d1e-8f6a-5e8c1b2d9f98
-Summary: Scheduled.
-
-Out one day.
 """
 
 

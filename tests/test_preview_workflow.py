@@ -7,15 +7,14 @@ given addresses only.
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 
 import pytest
 import yaml
 from conftest import ROOT
-from publish_helpers import NEW_POST, git
-from test_publish_workflow import actionlint
+from publish_helpers import LATER_POST, NEW_POST, copy_project, git, git_checkout
+from test_publish_workflow import assert_lints_clean_and_catches
 
 from possibility.commands.publish.build import build_site, load_settings
 from possibility.commands.send import baseline
@@ -23,15 +22,6 @@ from possibility.core.newsletter.settings import read_settings
 
 WORKFLOW = ROOT / ".github" / "workflows" / "preview.yml"
 FORK_GUARD = "github.event.pull_request.head.repo.full_name == github.repository"
-LATER_POST = """Title: Written For Later
-Date: 2999-01-01 10:00
-Slug: written-for-later
-Post-Id: 5c1e7a44-3c2f-4d1e-8f6a-5e8c1b2d9f98
-Summary: Scheduled.
-
-Out one day.
-"""
-
 BREAKAGES = {
     "no-runner": (("runs-on: ubuntu-latest", "run-on: ubuntu-latest"),
                   '"runs-on" section is missing'),
@@ -67,18 +57,7 @@ def unguarded_secrets(data):
 
 
 def test_the_workflow_lints_clean_and_broken_ones_are_caught(tmp_path):
-    text = WORKFLOW.read_text()
-    broken = []
-    for name, ((old, new), _) in BREAKAGES.items():
-        assert text.count(old) == 1, name
-        broken.append(tmp_path / f"{name}.yml")
-        broken[-1].write_text(text.replace(old, new))
-    assert actionlint(WORKFLOW) == (0, [])
-    code, problems = actionlint(*broken)
-    assert code == 1
-    for name, (_, says) in BREAKAGES.items():
-        found = [p["message"] for p in problems if p["file"].endswith(f"/{name}.yml")]
-        assert any(says in message for message in found), (name, found)
+    assert_lints_clean_and_catches(WORKFLOW, BREAKAGES, tmp_path)
 
 
 def test_it_runs_on_every_pull_request_reads_only_and_keeps_one_review_per_pull_request():
@@ -124,19 +103,11 @@ def test_secrets_reach_only_the_test_email_and_never_a_forks_pull_request():
 def project(tmp_path):
     """The project in a git checkout (its posts baselined), a new post and one for later,
     with this virtualenv as its .venv: what the workflow has after `bash .ci/run`."""
-    folder = tmp_path / "project"
-    folder.mkdir()
-    for name in ("tasks.py", "pelicanconf.py", "publishconf.py"):
-        shutil.copy(ROOT / name, folder / name)
-    for name in ("content", "plugins", "theme"):
-        shutil.copytree(ROOT / name, folder / name,
-                        ignore=shutil.ignore_patterns("__pycache__", "newsletter-ledger.json*"))
+    folder = copy_project(tmp_path / "project")
     (folder / ".venv").symlink_to(ROOT / ".venv")
     (folder / ".gitignore").write_text("/.venv\n/output/\n/.cache/\n/outbox/\n__pycache__/\n"
                                        "*.json.rehearsals\n")
-    git(folder, "init", "--quiet", "--initial-branch=main")
-    git(folder, "config", "user.name", "Preview Test")
-    git(folder, "config", "user.email", "preview@example.org")
+    git_checkout(folder, "Preview Test", "preview@example.org")
     overrides = {"CACHE_PATH": str(folder / ".cache" / "publish")}
     result = build_site(folder / "publishconf.py", overrides)
     baseline(result.output_path, read_settings(load_settings(folder / "publishconf.py")))

@@ -4,7 +4,7 @@ The "remote" is a bare repository in a temporary folder; the site's checkout is 
 """
 
 import pytest
-from publish_helpers import git
+from publish_helpers import git, started_checkout
 
 from possibility.commands.publish.deploy import DeployError
 from possibility.commands.publish.deploy.ghpages import blob_id, deploy_ghpages, tree_changes
@@ -28,12 +28,7 @@ def make_site(folder, files):
 
 def new_checkout(folder, remote):
     folder.mkdir()
-    git(folder, "init", "--quiet", "--initial-branch=main")
-    git(folder, "config", "user.name", "Publish Test")
-    git(folder, "config", "user.email", "publish@example.org")
-    (folder / "README.md").write_text("site\n")
-    git(folder, "add", "README.md")
-    git(folder, "commit", "--quiet", "-m", "start")
+    started_checkout(folder)
     git(folder, "remote", "add", "origin", str(remote))
     return folder
 

@@ -4,7 +4,7 @@ in real git."""
 import json
 
 import pytest
-from publish_helpers import git
+from publish_helpers import git, started_checkout
 
 from possibility.commands.publish.gitcmd import GitError
 from possibility.commands.publish.ledger_git import commit_ledger, commit_message
@@ -15,13 +15,7 @@ from possibility.core.newsletter.ledger import read_ledger, write_ledger
 def checkout(tmp_path):
     folder = tmp_path / "site"
     (folder / "content").mkdir(parents=True)
-    git(folder, "init", "--quiet", "--initial-branch=main")
-    git(folder, "config", "user.name", "Publish Test")
-    git(folder, "config", "user.email", "publish@example.org")
-    (folder / "README.md").write_text("site\n")
-    git(folder, "add", "README.md")
-    git(folder, "commit", "--quiet", "-m", "start")
-    return folder
+    return started_checkout(folder)
 
 
 def test_messages_name_the_posts():

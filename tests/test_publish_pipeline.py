@@ -14,7 +14,7 @@ import shutil
 import pytest
 from browser_fixtures import StaticServer
 from conftest import ROOT, Site
-from publish_helpers import NEW_POST, git
+from publish_helpers import NEW_POST, git, git_checkout
 from rich.console import Console
 from test_mailchimp_backend_support import make_backend
 
@@ -107,9 +107,7 @@ def baselined(tmp_path_factory):
     """The real site in a git checkout, its posts baselined (they count as sent)."""
     site = Site(tmp_path_factory.mktemp("baselined"))
     folder = site.folder
-    git(folder, "init", "--quiet", "--initial-branch=main")
-    git(folder, "config", "user.name", "Publish Test")
-    git(folder, "config", "user.email", "publish@example.org")
+    git_checkout(folder)
     (folder / ".gitignore").write_text("/output/\n/.cache/\n/outbox/\n/cache/\n*.json.rehearsals\n")
     site.build()
     settings = load_settings(ROOT / "publishconf.py", {"PATH": str(site.content)})

@@ -25,6 +25,23 @@ def actionlint(*paths):
     return done.returncode, json.loads(done.stdout)
 
 
+def assert_lints_clean_and_catches(workflow, breakages, folder):
+    """`workflow` lints clean, and each of `breakages` ({name: ((text, broken text),
+    actionlint's message)}) made in a copy of it is caught, with its message."""
+    text = workflow.read_text()
+    broken = []
+    for name, ((old, new), _) in breakages.items():
+        assert text.count(old) == 1, name
+        broken.append(folder / f"{name}.yml")
+        broken[-1].write_text(text.replace(old, new))
+    assert actionlint(workflow) == (0, [])
+    code, problems = actionlint(*broken)
+    assert code == 1
+    for name, (_, says) in breakages.items():
+        found = [p["message"] for p in problems if p["file"].endswith(f"/{name}.yml")]
+        assert any(says in message for message in found), (name, found)
+
+
 BREAKAGES = {
     "no-runner": (("runs-on: ubuntu-latest", "run-on: ubuntu-latest"),
                   '"runs-on" section is missing'),
@@ -37,18 +54,7 @@ BREAKAGES = {
 
 
 def test_the_workflow_lints_clean_and_broken_ones_are_caught(tmp_path):
-    text = WORKFLOW.read_text()
-    broken = []
-    for name, ((old, new), _) in BREAKAGES.items():
-        assert old in text
-        broken.append(tmp_path / f"{name}.yml")
-        broken[-1].write_text(text.replace(old, new))
-    assert actionlint(WORKFLOW) == (0, [])
-    code, problems = actionlint(*broken)
-    assert code == 1
-    for name, (_, says) in BREAKAGES.items():
-        found = [p["message"] for p in problems if p["file"].endswith(f"/{name}.yml")]
-        assert any(says in message for message in found), (name, found)
+    assert_lints_clean_and_catches(WORKFLOW, BREAKAGES, tmp_path)
 
 
 def test_it_publishes_on_push_to_main_and_hourly_and_pushes_the_ledger_back():

@@ -17,7 +17,6 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from browser_fixtures import StaticServer, axe_violations
-from conftest import ROOT
 from playwright.sync_api import expect
 
 U, LIST_ID, FORM_ID = "8f3b1e2d4c5a6b7c8d9e0f1a2", "7c9e1a4b2d", "00e5c8e1f0"
@@ -128,8 +127,13 @@ def signup_site(tmp_path_factory):
     """The production build served on 127.0.0.1, its form posting to FakeListManage."""
     from conftest import Site
 
+    yield from served(Site(tmp_path_factory.mktemp("signup")))
+
+
+def served(built):
+    """`built` (a Site) built for production and served on 127.0.0.1, its form posting to
+    a FakeListManage (`built.fake`) until the generator is closed."""
     fake = FakeListManage()
-    built = Site(tmp_path_factory.mktemp("signup"))
     built.output.mkdir()
     with StaticServer(built.output) as server:
         built.build(SITEURL=server.url, SIGNUP_ENDPOINT=fake.url, SIGNUP_TIMEOUT_MS=TIMEOUT_MS)
@@ -395,22 +399,9 @@ def test_axe_finds_no_violation_while_handing_over_to_mailchimp(signup_site, fak
 @pytest.fixture(scope="module")
 def consent_site(tmp_path_factory):
     """The production build with the audience of an EU list (GDPR fields), served."""
-    from conftest import Site
+    from conftest import eu_list_site
 
-    from possibility.core.signup.audience_file import import_embed_code
-
-    fake = FakeListManage()
-    built = Site(tmp_path_factory.mktemp("consent"))
-    (built.content / "audience.json").unlink()
-    import_embed_code(ROOT / "tests" / "fixtures" / "embed" / "eu_gdpr.html",
-                      built.content / "audience.json")
-    built.output.mkdir()
-    with StaticServer(built.output) as server:
-        built.build(SITEURL=server.url, SIGNUP_ENDPOINT=fake.url, SIGNUP_TIMEOUT_MS=TIMEOUT_MS)
-        built.url = server.url
-        built.fake = fake
-        yield built
-    fake.close()
+    yield from served(eu_list_site(tmp_path_factory.mktemp("consent")))
 
 
 @pytest.fixture

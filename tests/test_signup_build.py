@@ -312,14 +312,9 @@ def test_the_readme_says_where_to_set_the_landing_pages_in_mailchimp():
 @pytest.fixture(scope="module")
 def consent_site(tmp_path_factory):
     """The production build with the audience imported from an EU list's embed code."""
-    from conftest import Site
+    from conftest import eu_list_site
 
-    from possibility.core.signup.audience_file import import_embed_code
-
-    built = Site(tmp_path_factory.mktemp("consent"))
-    (built.content / "audience.json").unlink()
-    import_embed_code(ROOT / "tests" / "fixtures" / "embed" / "eu_gdpr.html",
-                      built.content / "audience.json")
+    built = eu_list_site(tmp_path_factory.mktemp("consent"))
     built.build()
     return built
 
