@@ -17,6 +17,7 @@ import logging
 import multiprocessing
 import os
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import PIL
@@ -46,11 +47,15 @@ class Card:
     title: str
     tagline: str
 
-    @property
+    @cached_property
     def key(self):
         text = json.dumps([self.sitename, self.title, self.tagline, COLOURS, CODE_VERSION],
                           ensure_ascii=False, sort_keys=True)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    def kept_in(self, cache):
+        """Where the cache folder `cache` keeps this card."""
+        return cache / f"{self.key}.png"
 
 
 def _code_version():
@@ -139,7 +144,7 @@ def write_card(output_path, card, png):
 def draw_card(card, cache, output_path):
     """Draw `card`, keep it in the cache and write it: True if the output changed."""
     png = render_card(card.sitename, card.title, card.tagline)
-    write_atomically(cache / f"{card.key}.png", png, durable=False)
+    write_atomically(card.kept_in(cache), png, durable=False)
     return write_card(output_path, card, png)
 
 
@@ -190,7 +195,7 @@ class Drawing:
             failed |= process.exitcode != 0
         if failed:  # a card a failed process took may be missing: draw it here
             for card in self.cards:
-                if cached_card(self.cache / f"{card.key}.png") is None:
+                if cached_card(card.kept_in(self.cache)) is None:
                     self.written.value += draw_card(card, self.cache, self.output_path)
         return self.written.value
 
@@ -210,7 +215,7 @@ class ShareCardsGenerator:
     def start_drawing(self):
         """Start drawing the cards the cache lacks, while Pelican writes the pages."""
         missing = [card for card in self.cards
-                   if not (self.cache / f"{card.key}.png").is_file()]
+                   if not card.kept_in(self.cache).is_file()]
         self.drawing = Drawing(missing, self.cache, self.output_path)
 
     def generate_output(self, writer):
@@ -225,7 +230,7 @@ class ShareCardsGenerator:
         for card in self.cards:
             if card.path in drawn:
                 continue
-            png = cached_card(self.cache / f"{card.key}.png")
+            png = cached_card(card.kept_in(self.cache))
             if png is None:  # not a whole PNG: draw it again
                 redraw.append(card)
             else:
